@@ -1,0 +1,1 @@
+"""Group ``media``: one dynamic partition per media file, fed by the inbox sensor."""

@@ -1,0 +1,1 @@
+"""Group ``transcripts``: Whisper transcripts of each media partition."""

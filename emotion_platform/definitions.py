@@ -1,0 +1,46 @@
+"""The Dagster code location: every asset, check, job, sensor and resource of the platform."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from emotion_platform.assets.media.assets import media
+from emotion_platform.assets.media.sensors import build_inbox_sensor
+from emotion_platform.assets.transcripts.assets import transcripts
+from emotion_platform.jobs import media_pipeline_job
+from emotion_platform.resources import StorageResource, TranscriberResource
+from emotion_platform.settings import PlatformSettings, get_settings
+
+
+def build_resources(settings: PlatformSettings) -> dict[str, dg.ConfigurableResource]:
+    """Resources for a deployment, from its settings (env vars for the local and scale profiles)."""
+    limits = settings.media
+    return {
+        "storage": StorageResource(
+            root=str(settings.data_dir),
+            inbox=str(settings.inbox),
+            max_bytes=limits.max_bytes,
+            max_duration_s=limits.max_duration_s,
+            min_duration_s=limits.min_duration_s,
+            frame_rate=limits.frame_rate,
+            frame_max_side=limits.frame_max_side,
+        ),
+        "transcriber": TranscriberResource(
+            backend=settings.transcriber_backend,
+            model=settings.whisper_model,
+            device=settings.device,
+            cache_dir=str(settings.cache_dir),
+        ),
+    }
+
+
+def build_definitions(settings: PlatformSettings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[media, transcripts],
+        jobs=[media_pipeline_job],
+        sensors=[build_inbox_sensor(media_pipeline_job)],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(get_settings())

@@ -1,0 +1,1 @@
+"""Plain library code: no Dagster imports. Assets and resources call into it."""

@@ -1,0 +1,75 @@
+"""Write files and folders so that readers never see a half-written artifact.
+
+Everything is written under a temporary name in the destination's own folder (same filesystem)
+and then renamed into place with :func:`os.replace`, which is atomic on POSIX.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+def _temp_name(dest: Path) -> Path:
+    return dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+@contextlib.contextmanager
+def atomic_path(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``dest``; on success it is fsynced and renamed to ``dest``."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(dest)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_dir(dest: Path) -> Iterator[Path]:
+    """Yield a temporary folder next to ``dest``; on success it replaces ``dest`` whole."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_name(dest)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if dest.exists():
+            old = _temp_name(dest)
+            os.replace(dest, old)
+            os.replace(tmp, dest)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def write_bytes(dest: Path, data: bytes) -> Path:
+    with atomic_path(dest) as tmp:
+        tmp.write_bytes(data)
+    return dest
+
+
+def write_text(dest: Path, text: str) -> Path:
+    return write_bytes(dest, text.encode("utf-8"))
+
+
+def write_json(dest: Path, obj: Any) -> Path:
+    return write_text(dest, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def copy_file(src: Path, dest: Path) -> Path:
+    """Copy ``src`` to ``dest`` atomically (the copy appears whole or not at all)."""
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(src, tmp)
+    return dest

@@ -1,0 +1,72 @@
+"""The platform's exception tree.
+
+Every rejection of user input is a :class:`MediaRejected` with a stable machine-readable ``code``,
+the offending file and a sentence a person can act on. The serving edge maps codes to HTTP
+statuses; the ingestion stage writes them into quarantine records and asset metadata.
+
+    EmotionPlatformError
+    └── MediaRejected
+        ├── EmptyMedia          (code "empty")
+        ├── MediaTooLarge       (code "too_large")
+        ├── MediaTooLong        (code "too_long")
+        ├── MediaTooShort       (code "too_short")
+        ├── UnsupportedMedia    (code "not_media")
+        ├── NoMediaStreams      (code "no_streams")
+        ├── CorruptMedia        (code "corrupt")
+        └── UnsafeMediaPath     (code "unsafe_path")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class EmotionPlatformError(Exception):
+    """Base class of every error the platform raises on purpose."""
+
+
+class MediaRejected(EmotionPlatformError):
+    """A media file the platform will not process, with the reason."""
+
+    code = "rejected"
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path.name!r} rejected ({self.code}): {reason}")
+
+
+class EmptyMedia(MediaRejected):
+    code = "empty"
+
+
+class MediaTooLarge(MediaRejected):
+    code = "too_large"
+
+
+class MediaTooLong(MediaRejected):
+    code = "too_long"
+
+
+class MediaTooShort(MediaRejected):
+    code = "too_short"
+
+
+class UnsupportedMedia(MediaRejected):
+    code = "not_media"
+
+
+class NoMediaStreams(MediaRejected):
+    code = "no_streams"
+
+
+class CorruptMedia(MediaRejected):
+    code = "corrupt"
+
+
+class UnsafeMediaPath(MediaRejected):
+    code = "unsafe_path"
+
+
+class ToolMissing(EmotionPlatformError):
+    """An external program the platform needs (ffmpeg, ffprobe) is not installed."""

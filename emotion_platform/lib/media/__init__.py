@@ -1,0 +1,1 @@
+"""Media handling: identifying, probing, validating and decoding audio/video files with ffmpeg."""

@@ -1,0 +1,129 @@
+"""Decoding with ffmpeg: audio to 16 kHz mono float32 WAV, video to sampled JPEG frames."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from emotion_platform.lib import atomic
+from emotion_platform.lib.errors import CorruptMedia
+from emotion_platform.lib.media import ffmpeg
+
+SAMPLE_RATE = 16_000
+# A decode that yields less than this share of the declared duration means the file was cut short.
+TRUNCATION_TOLERANCE = 0.9
+TRUNCATION_MIN_GAP_S = 0.5
+
+
+@dataclass(frozen=True)
+class AudioSummary:
+    path: str
+    duration_s: float
+    samples: int
+    rms_dbfs: float
+    peak: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FramesSummary:
+    directory: str
+    count: int
+    fps: float
+    width: int
+    height: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _timeout_for(duration_s: float) -> float:
+    return 120.0 + 2.0 * duration_s
+
+
+def decode_audio(source: Path, dest: Path, declared_duration_s: float) -> AudioSummary:
+    """Decode the first audio stream of ``source`` into ``dest`` (16 kHz mono float32 WAV), atomically.
+
+    Raises :class:`CorruptMedia` when ffmpeg fails, or when far less audio decodes than the
+    container declares (a truncated upload).
+    """
+    with atomic.atomic_path(dest) as tmp:
+        result = ffmpeg.run(
+            [ffmpeg.tool("ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", str(source),
+             "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_f32le", "-f", "wav",
+             str(tmp)],
+            timeout=_timeout_for(declared_duration_s),
+        )
+        if result.returncode != 0 or not tmp.exists():
+            raise CorruptMedia(source, f"audio does not decode: {ffmpeg.last_error_line(result.stderr)}")
+        summary = summarize_audio(tmp)
+        if summary.samples == 0:
+            raise CorruptMedia(source, "the audio stream decodes to no samples")
+        gap = declared_duration_s - summary.duration_s
+        if summary.duration_s < TRUNCATION_TOLERANCE * declared_duration_s and gap > TRUNCATION_MIN_GAP_S:
+            raise CorruptMedia(
+                source,
+                f"truncated: only {summary.duration_s:.2f} s of the declared {declared_duration_s:.2f} s decode",
+            )
+    return AudioSummary(str(dest), summary.duration_s, summary.samples, summary.rms_dbfs, summary.peak)
+
+
+def summarize_audio(path: Path, block: int = SAMPLE_RATE * 60) -> AudioSummary:
+    """Duration, loudness and peak of a decoded WAV, read in blocks (constant memory)."""
+    total = 0
+    energy = 0.0
+    peak = 0.0
+    with sf.SoundFile(str(path)) as wav:
+        for chunk in wav.blocks(blocksize=block, dtype="float32"):
+            total += len(chunk)
+            energy += float(np.dot(chunk, chunk))
+            if len(chunk):
+                peak = max(peak, float(np.max(np.abs(chunk))))
+        rate = wav.samplerate
+    rms = math.sqrt(energy / total) if total else 0.0
+    rms_dbfs = 20 * math.log10(rms) if rms > 0 else -120.0
+    return AudioSummary(str(path), round(total / rate, 3), total, round(rms_dbfs, 2), round(peak, 4))
+
+
+def load_audio(path: Path) -> np.ndarray:
+    """A decoded WAV as a float32 array at 16 kHz."""
+    audio, rate = sf.read(str(path), dtype="float32", always_2d=False)
+    if rate != SAMPLE_RATE:
+        raise ValueError(f"{path} is {rate} Hz; decode_audio writes {SAMPLE_RATE} Hz")
+    return audio
+
+
+def extract_frames(
+    source: Path, dest_dir: Path, fps: float, max_side: int, duration_s: float
+) -> FramesSummary:
+    """Sample ``fps`` frames per second from the first video stream into ``dest_dir`` as JPEGs.
+
+    The folder appears whole (with ``index.json`` giving each frame's timestamp) or not at all.
+    """
+    scale = (
+        f"scale='if(gte(iw,ih),min({max_side},iw),-2)':'if(gte(iw,ih),-2,min({max_side},ih))'"
+    )
+    with atomic.atomic_dir(dest_dir) as tmp:
+        result = ffmpeg.run(
+            [ffmpeg.tool("ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", str(source),
+             "-map", "0:v:0", "-an", "-vf", f"fps={fps},{scale}", "-q:v", "3",
+             str(tmp / "frame_%06d.jpg")],
+            timeout=_timeout_for(duration_s),
+        )
+        frames = sorted(tmp.glob("frame_*.jpg"))
+        if result.returncode != 0 or not frames:
+            raise CorruptMedia(source, f"video frames do not decode: {ffmpeg.last_error_line(result.stderr)}")
+        from PIL import Image
+
+        with Image.open(frames[0]) as first:
+            width, height = first.size
+        index = [{"file": f.name, "t": round(i / fps, 3)} for i, f in enumerate(frames)]
+        (tmp / "index.json").write_text(json.dumps({"fps": fps, "frames": index}, indent=1))
+    return FramesSummary(str(dest_dir), len(frames), fps, width, height)

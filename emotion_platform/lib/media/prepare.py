@@ -1,0 +1,58 @@
+"""Turning an admitted file into decoded audio and sampled frames, or a quarantine record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emotion_platform.lib.errors import MediaRejected
+from emotion_platform.lib.media import decode, validation
+from emotion_platform.lib.media.admission import read_manifest, stored_file
+from emotion_platform.lib.media.probe import probe
+from emotion_platform.lib.media.quarantine import quarantine
+from emotion_platform.lib.media.store import MediaStore
+
+READY = "ready"
+QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    max_bytes: int
+    max_duration_s: float
+    min_duration_s: float
+    frame_rate: float
+    frame_max_side: int
+
+
+def prepare_media(key: str, store: MediaStore, limits: DecodeLimits) -> dict:
+    """Probe, check and decode one admitted file. Never raises for bad media: it quarantines it.
+
+    Returns a JSON-able record: ``status`` is ``ready`` (with ``info``, ``audio``, ``frames``) or
+    ``quarantined`` (with ``code`` and ``reason``).
+    """
+    manifest = read_manifest(store, key)
+    source = stored_file(store, key)
+    record: dict = {
+        "media_id": key,
+        "sha256": manifest["sha256"],
+        "original_name": manifest["original_name"],
+        "source": str(source),
+        "info": None,
+        "audio": None,
+        "frames": None,
+    }
+    try:
+        info = probe(source)
+        record["info"] = info.to_dict()
+        validation.check_duration(source, info, limits.min_duration_s, limits.max_duration_s)
+        if info.has_audio:
+            record["audio"] = decode.decode_audio(source, store.audio_path(key), info.duration_s).to_dict()
+        if info.has_video:
+            record["frames"] = decode.extract_frames(
+                source, store.frames_dir(key), limits.frame_rate, limits.frame_max_side, info.duration_s
+            ).to_dict()
+    except MediaRejected as error:
+        reason_file = quarantine(store, key, error, stage="decode", source=source, keep_copy=False)
+        return record | {"status": QUARANTINED, "code": error.code, "reason": error.reason,
+                         "quarantine": str(reason_file)}
+    return record | {"status": READY, "code": None, "reason": None}

@@ -1,0 +1,115 @@
+"""What a media file contains, according to ffprobe (by content, never by file name)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from emotion_platform.lib.errors import NoMediaStreams, UnsupportedMedia
+from emotion_platform.lib.media import ffmpeg
+
+IMAGE_FORMATS = {"image2", "gif", "webp_pipe", "apng"}
+IMAGE_CODECS = {"png", "bmp", "tiff", "webp", "gif", "jpegls", "pam", "ppm", "pgm"}
+
+
+@dataclass(frozen=True)
+class AudioStream:
+    codec: str
+    sample_rate: int
+    channels: int
+
+
+@dataclass(frozen=True)
+class VideoStream:
+    codec: str
+    width: int
+    height: int
+    fps: float
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """The facts about one media file that later stages and people care about."""
+
+    format_name: str
+    duration_s: float
+    size_bytes: int
+    bit_rate: int | None
+    audio: AudioStream | None
+    video: VideoStream | None
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio is not None
+
+    @property
+    def has_video(self) -> bool:
+        return self.video is not None
+
+    @property
+    def kind(self) -> str:
+        return "video" if self.video else "audio"
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"has_audio": self.has_audio, "has_video": self.has_video, "kind": self.kind}
+
+
+def _fraction(text: str | None) -> float:
+    if not text or "/" not in text:
+        return float(text or 0.0)
+    num, den = text.split("/", 1)
+    return float(num) / float(den) if float(den) else 0.0
+
+
+def _is_still_image(format_name: str, stream: dict) -> bool:
+    return (
+        format_name.endswith("_pipe")
+        or format_name in IMAGE_FORMATS
+        or stream.get("codec_name") in IMAGE_CODECS
+        or bool(stream.get("disposition", {}).get("still_image"))
+    )
+
+
+def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
+    """Read the container and streams of ``path``; raise :class:`UnsupportedMedia` when it is not media."""
+    result = ffmpeg.run(
+        [ffmpeg.tool("ffprobe"), "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise UnsupportedMedia(path, f"ffprobe cannot read it: {ffmpeg.last_error_line(result.stderr)}")
+    data = json.loads(result.stdout or b"{}")
+    fmt = data.get("format", {})
+    format_name = fmt.get("format_name", "")
+    streams = data.get("streams", [])
+    audio_streams = [s for s in streams if s.get("codec_type") == "audio"]
+    video_streams = [
+        s for s in streams
+        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+    ]
+    if video_streams and not audio_streams and all(_is_still_image(format_name, s) for s in video_streams):
+        raise UnsupportedMedia(path, f"it is a still image ({format_name}), not audio or video")
+    if not audio_streams and not video_streams:
+        kinds = sorted({s.get("codec_type", "unknown") for s in streams}) or ["none"]
+        raise NoMediaStreams(path, f"no audio or video stream (streams found: {', '.join(kinds)})")
+    audio = None
+    if audio_streams:
+        a = audio_streams[0]
+        audio = AudioStream(a.get("codec_name", "unknown"), int(a.get("sample_rate", 0)), int(a.get("channels", 0)))
+    video = None
+    if video_streams:
+        v = video_streams[0]
+        video = VideoStream(
+            v.get("codec_name", "unknown"), int(v.get("width", 0)), int(v.get("height", 0)),
+            round(_fraction(v.get("avg_frame_rate") or v.get("r_frame_rate")), 3),
+        )
+    durations = [float(fmt.get("duration") or 0.0)] + [float(s.get("duration") or 0.0) for s in streams]
+    return MediaInfo(
+        format_name=format_name,
+        duration_s=round(max(durations), 3),
+        size_bytes=int(fmt.get("size") or path.stat().st_size),
+        bit_rate=int(fmt["bit_rate"]) if fmt.get("bit_rate") else None,
+        audio=audio,
+        video=video,
+    )
