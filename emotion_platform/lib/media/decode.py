@@ -120,6 +120,12 @@ def extract_frames(
         frames = sorted(tmp.glob("frame_*.jpg"))
         if result.returncode != 0 or not frames:
             raise CorruptMedia(source, f"video frames do not decode: {ffmpeg.last_error_line(result.stderr)}")
+        expected = int(duration_s * fps)
+        if len(frames) < TRUNCATION_TOLERANCE * expected - 1:
+            raise CorruptMedia(
+                source, f"truncated: {len(frames)} frames decode where {duration_s:.2f} s at {fps} fps "
+                f"should give about {expected}",
+            )
         from PIL import Image
 
         with Image.open(frames[0]) as first:

@@ -33,4 +33,8 @@ def run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
 def last_error_line(stderr: bytes) -> str:
     """The most telling line of ffmpeg's stderr, for a rejection reason."""
     lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "no error output"
+    if not lines:
+        return "no error output"
+    # ffmpeg prefixes with "[demuxer @ 0x...]" or "<path>: "; keep the message, most specific first.
+    messages = [line.split("] ", 1)[-1].rsplit(": ", 1)[-1] for line in lines[-2:]]
+    return "; ".join(dict.fromkeys(messages))[:300]

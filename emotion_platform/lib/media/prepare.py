@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from emotion_platform.lib.errors import MediaRejected
 from emotion_platform.lib.media import decode, validation
 from emotion_platform.lib.media.admission import read_manifest, stored_file
-from emotion_platform.lib.media.probe import probe
+from emotion_platform.lib.media.probe import check_riff_complete, probe
 from emotion_platform.lib.media.quarantine import quarantine
 from emotion_platform.lib.media.store import MediaStore
 
@@ -43,6 +43,8 @@ def prepare_media(key: str, store: MediaStore, limits: DecodeLimits) -> dict:
     }
     try:
         info = probe(source)
+        if info.format_name == "wav":
+            check_riff_complete(source)
         record["info"] = info.to_dict()
         validation.check_duration(source, info, limits.min_duration_s, limits.max_duration_s)
         if info.has_audio:

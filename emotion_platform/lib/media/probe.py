@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from emotion_platform.lib.errors import NoMediaStreams, UnsupportedMedia
+from emotion_platform.lib.errors import CorruptMedia, NoMediaStreams, UnsupportedMedia
 from emotion_platform.lib.media import ffmpeg
 
 IMAGE_FORMATS = {"image2", "gif", "webp_pipe", "apng"}
@@ -113,3 +113,31 @@ def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
         audio=audio,
         video=video,
     )
+
+
+def check_riff_complete(path: Path) -> None:
+    """Raise :class:`CorruptMedia` when a RIFF/WAVE file is shorter than its header declares.
+
+    ffprobe derives a WAV's duration from the bytes present, so a cut-off upload looks like a
+    shorter, valid file; the ``data`` chunk size in the header tells the truth.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+            return
+        offset = 12
+        while offset + 8 <= size:
+            handle.seek(offset)
+            chunk = handle.read(8)
+            chunk_id, chunk_size = chunk[:4], int.from_bytes(chunk[4:8], "little")
+            if chunk_id == b"data":
+                present = size - offset - 8
+                # 0 and 0xFFFFFFFF mark streamed WAVs whose writer could not seek back to fill the size.
+                if chunk_size not in (0, 0xFFFFFFFF) and present < chunk_size:
+                    raise CorruptMedia(
+                        path, f"truncated: the WAV header declares {chunk_size} bytes of audio, "
+                        f"only {present} are present",
+                    )
+                return
+            offset += 8 + chunk_size + (chunk_size & 1)

@@ -1,0 +1,170 @@
+"""``emotion-platform``: the command line of the platform.
+
+    emotion-platform prepare-models      verify and convert the offline Whisper weights
+    emotion-platform samples             gather the real sample media into data/samples
+    emotion-platform ingest              process everything new in the inbox (no server needed)
+    emotion-platform demo                samples -> inbox -> ingest, then a summary
+    emotion-platform quarantine          list rejected files and why
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from emotion_platform.settings import PROJECT_ROOT, get_settings
+
+console = Console()
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+
+
+@click.group()
+def main() -> None:
+    """Emotion detection platform: media ingestion, transcription, training, drift, serving."""
+
+
+@main.command("prepare-models")
+@click.option("--model", "models", multiple=True, default=("tiny.en",), show_default=True,
+              help="Whisper model(s) to prepare: tiny.en, base.")
+def prepare_models(models: tuple[str, ...]) -> None:
+    """Verify the shipped Whisper weights by hash and convert them for openai-whisper (once, cached)."""
+    from emotion_platform.lib.whisper import ctranslate2_model_dir, openai_whisper_checkpoint
+
+    cache = get_settings().cache_dir
+    for name in models:
+        ct2 = ctranslate2_model_dir(name, cache)
+        pt = openai_whisper_checkpoint(name, cache)
+        console.print(f"[green]ok[/] {name}: CTranslate2 {ct2}  openai-whisper {pt}")
+
+
+@main.command()
+@click.option("--dest", type=click.Path(path_type=Path), default=None, help="Default: <data>/samples.")
+def samples(dest: Path | None) -> None:
+    """Gather the real sample media (LibriVox speech, a conversation, two videos), hash-checked."""
+    from emotion_platform.lib.samples import gather_all
+
+    dest = dest or get_settings().data_dir / "samples"
+    for name, path in sorted(gather_all(dest).items()):
+        console.print(f"  {name:<28} {path}")
+
+
+def _print_summary(keys: list[str]) -> None:
+    from emotion_platform.pipeline import latest_value_metadata
+
+    import dagster as dg
+
+    instance = dg.DagsterInstance.get()
+    table = Table(title="media partitions")
+    for column in ("media id", "status", "duration s", "audio/video", "transcript", "text (start)"):
+        table.add_column(column, overflow="fold")
+    for key in keys:
+        media = latest_value_metadata(instance, "media", key)
+        trans = latest_value_metadata(instance, "transcripts", key)
+        path = trans.get("path")
+        text = ""
+        if path and Path(path).exists():
+            from emotion_platform.lib.transcription.types import Transcript
+
+            transcript = Transcript.model_validate_json(Path(path).read_text())
+            text = transcript.text[:70] or (transcript.reason or "")[:70]
+        av = f"{'A' if media.get('has_audio') else '-'}/{'V' if media.get('has_video') else '-'}"
+        status = media.get("status", "?")
+        if status != "ready":
+            status = f"{status}: {media.get('reason_code')}"
+        table.add_row(key, status, str(media.get("duration_s", "")), av, str(trans.get("status", "")), text)
+    console.print(table)
+
+
+def _print_quarantine() -> None:
+    from emotion_platform.lib.media.quarantine import list_quarantined
+    from emotion_platform.lib.media.store import MediaStore
+
+    records = list_quarantined(MediaStore(get_settings().data_dir))
+    if not records:
+        console.print("quarantine: empty")
+        return
+    table = Table(title=f"quarantine ({get_settings().data_dir / 'quarantine'})")
+    for column in ("file", "stage", "code", "reason"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        table.add_row(r["original_name"], r["stage"], r["code"], r["reason"])
+    console.print(table)
+
+
+@main.command()
+def ingest() -> None:
+    """Admit new inbox files and run the media pipeline for each (same code as the sensor)."""
+    _ingest()
+
+
+def _ingest() -> list[str]:
+    import dagster as dg
+
+    from emotion_platform.definitions import defs
+    from emotion_platform.instance import ensure_dagster_home
+    from emotion_platform.pipeline import ingest_inbox, known_media
+
+    ensure_dagster_home()
+    settings = get_settings()
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.get() as instance:
+        console.print(f"inbox: {settings.inbox}")
+        outcome = ingest_inbox(defs, instance)
+        if outcome.skip_reason:
+            console.print(f"sensor: {outcome.skip_reason}")
+        console.print(f"new media partitions: {len(outcome.new_partitions)}; runs: {len(outcome.run_ids)}; "
+                      f"failed runs: {len(outcome.failed)}")
+        keys = known_media(instance)
+    _print_summary(keys)
+    _print_quarantine()
+    if outcome.failed:
+        raise click.ClickException(f"runs failed for: {', '.join(outcome.failed)}")
+    return keys
+
+
+@main.command()
+def demo() -> None:
+    """End to end on real sample media: gather samples, drop them in the inbox, ingest, summarise."""
+    from emotion_platform.lib.samples import gather_all
+
+    settings = get_settings()
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    gathered = gather_all(settings.data_dir / "samples")
+    for name, path in gathered.items():
+        if path.suffix in {".wav", ".mp4"} and not (settings.inbox / name).exists():
+            shutil.copyfile(path, settings.inbox / name)
+    broken = settings.inbox / "broken_upload.mp4"
+    if not broken.exists():
+        data = gathered["talking_head.mp4"].read_bytes()
+        broken.write_bytes(data[: len(data) // 3])
+    _ingest()
+    home = os.environ["DAGSTER_HOME"]
+    console.print(
+        "\n[bold]Where to look[/]\n"
+        f"  artifacts:   {settings.data_dir}  (media/, transcripts/, quarantine/)\n"
+        f"  Dagster UI:  make ui   (runs `dagster dev -w workspace.yaml` with DAGSTER_HOME={home}),\n"
+        "               then open http://127.0.0.1:3000 -> Assets -> media / transcripts\n"
+        f"  more media:  drop files into {settings.inbox} and run `make ingest` (or let the sensor pick them up)"
+    )
+
+
+@main.command("quarantine")
+def quarantine_cmd() -> None:
+    """List rejected files and the reason for each."""
+    _print_quarantine()
+
+
+@main.command()
+def where() -> None:
+    """Print the folders this deployment uses."""
+    settings = get_settings()
+    for name in ("data_dir", "inbox", "cache_dir", "datasets_dir"):
+        console.print(f"{name:<13} {getattr(settings, name)}")
+    console.print(f"{'project':<13} {PROJECT_ROOT}")

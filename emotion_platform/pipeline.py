@@ -1,0 +1,78 @@
+"""Running the media pipeline outside the daemon: evaluate the inbox sensor once, then run what it asks.
+
+This is what ``emotion-platform ingest`` and the demo do, so that one command processes the inbox
+with no server running. Runs are recorded in the same Dagster instance the UI reads.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from emotion_platform.assets.partitions import media_partitions
+from emotion_platform.lib import atomic
+
+
+@dataclass
+class IngestOutcome:
+    new_partitions: list[str] = field(default_factory=list)
+    run_ids: dict[str, str] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+    skip_reason: str | None = None
+
+
+def _cursor_file(instance: dg.DagsterInstance) -> Path:
+    return Path(instance.root_directory) / "cli_inbox_cursor.json"
+
+
+def evaluate_inbox_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.SensorResult:
+    """One tick of the inbox sensor, with its cursor kept beside the instance."""
+    cursor_file = _cursor_file(instance)
+    cursor = cursor_file.read_text() if cursor_file.exists() else None
+    sensor = defs.resolve_sensor_def("inbox_sensor")
+    with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs) as context:
+        result = sensor(context)
+    if not isinstance(result, dg.SensorResult):
+        raise TypeError(f"inbox_sensor returned {type(result).__name__}, expected SensorResult")
+    if result.cursor is not None:
+        atomic.write_text(cursor_file, result.cursor)
+    return result
+
+
+def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOutcome:
+    """Admit what is in the inbox and run the media pipeline for every new partition, one run each."""
+    result = evaluate_inbox_sensor(defs, instance)
+    outcome = IngestOutcome(skip_reason=str(result.skip_reason.skip_message) if result.skip_reason else None)
+    for request in result.dynamic_partitions_requests or []:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        outcome.new_partitions.extend(request.partition_keys)
+    job = defs.resolve_job_def("media_pipeline")
+    for run_request in result.run_requests or []:
+        key = run_request.partition_key
+        run = job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False,
+            tags={"emotion_platform/trigger": "cli-ingest"},
+        )
+        outcome.run_ids[key] = run.run_id
+        if not run.success:
+            outcome.failed.append(key)
+    return outcome
+
+
+def latest_value_metadata(instance: dg.DagsterInstance, asset: str, partition: str) -> dict:
+    """The metadata of the latest materialization of ``asset`` for ``partition`` (plain values)."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(asset), partition)
+    if event is None or event.asset_materialization is None:
+        return {}
+    return {k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()}
+
+
+def known_media(instance: dg.DagsterInstance) -> list[str]:
+    return list(instance.get_dynamic_partitions(media_partitions.name))
+
+
+def to_json(obj: object) -> str:
+    return json.dumps(obj, indent=2, default=str)

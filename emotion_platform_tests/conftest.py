@@ -1,0 +1,41 @@
+"""Shared fixtures: real sample media, the real Whisper model cache, a temporary storage root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+
+from emotion_platform.lib.samples import LibrivoxClip, gather_wheel_samples, librivox_clips  # noqa: E402
+from emotion_platform.resources import StorageResource, TranscriberResource  # noqa: E402
+from emotion_platform.settings import PlatformSettings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    """The real model cache (converted checkpoints are reused across test runs)."""
+    return PlatformSettings().cache_dir
+
+
+@pytest.fixture(scope="session")
+def samples(model_cache: Path) -> dict[str, Path]:
+    return gather_wheel_samples(model_cache / "samples")
+
+
+@pytest.fixture(scope="session")
+def librivox() -> list[LibrivoxClip]:
+    return librivox_clips()
+
+
+@pytest.fixture()
+def storage(tmp_path: Path) -> StorageResource:
+    return StorageResource(root=str(tmp_path / "data"), inbox=str(tmp_path / "inbox"), settle_s=0.0)
+
+
+@pytest.fixture(scope="session")
+def fast_transcriber(model_cache: Path) -> TranscriberResource:
+    return TranscriberResource(backend="faster-whisper", model="tiny.en", device="cpu", cache_dir=str(model_cache))
