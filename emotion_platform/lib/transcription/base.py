@@ -14,6 +14,20 @@ SAMPLE_RATE = 16_000
 # Below this much detected speech, a file is reported as having no speech instead of transcribed:
 # Whisper invents words ("Thank you.") on silence and music.
 MIN_SPEECH_S = 0.3
+# A segment the model itself probably considers non-speech, with unsure words, is a hallucination
+# ("Mmm.", "Thank you.") on music or noise that the voice-activity detector let through.
+HALLUCINATION_NO_SPEECH_P = 0.5
+HALLUCINATION_WORD_P = 0.4
+
+
+def is_hallucination(segment: Segment) -> bool:
+    """True for segments with no letters, or unlikely speech recognised with low word confidence."""
+    if not any(ch.isalnum() for ch in segment.text):
+        return True
+    if not segment.words:
+        return False
+    mean_word_p = sum(w.probability for w in segment.words) / len(segment.words)
+    return segment.no_speech_prob > HALLUCINATION_NO_SPEECH_P and mean_word_p < HALLUCINATION_WORD_P
 
 
 class Transcriber(abc.ABC):
@@ -40,10 +54,13 @@ class Transcriber(abc.ABC):
                 started,
             )
         language, segments = self._decode(audio)
-        segments = [s for s in segments if s.text.strip()]
+        segments = [s for s in segments if not is_hallucination(s)]
         if not segments:
             transcript = Transcript.empty(
-                "no_speech", "the model produced no words for the detected speech", duration
+                "no_speech",
+                f"no words recognised in {speech.speech_s:.1f} s of voice-like audio "
+                "(music, noise or unintelligible speech)",
+                duration,
             )
         else:
             transcript = Transcript(status="ok", language=language, duration_s=duration, segments=segments)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Set up everything emotion_platform needs on a fresh Debian machine, idempotently:
+#   system packages (ffmpeg, the LibriVox test clips), the virtual environment from the lock file,
+#   the offline Whisper models (hash-checked, converted once) and the sample media.
+# A second run finds everything in place and takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+VENV=.venv
+STAMP="$VENV/.installed-$(cat requirements/lock.txt requirements/no-deps.in pyproject.toml | sha256sum | cut -c1-16)"
+export HF_HUB_OFFLINE=1 DVC_NO_ANALYTICS=1
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# 1. System packages.
+need_apt=()
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+[ -f /usr/share/pocketsphinx/test/data/librivox/transcription ] || need_apt+=(pocketsphinx-testdata)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing system packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# 2. Virtual environment, from the lock file (torch stays the CPU wheel; triton is left out on CPU).
+if [ ! -f "$STAMP" ]; then
+  log "creating the virtual environment in $VENV"
+  [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+  UV_ARGS=(--python "$VENV/bin/python" --index-strategy unsafe-best-match)
+  for link in $(pip config get global.find-links 2>/dev/null || true) /opt/wheels; do
+    [ -d "$link" ] && UV_ARGS+=(--find-links "$link")
+  done
+  for index in $(pip config get global.extra-index-url 2>/dev/null || true); do
+    UV_ARGS+=(--extra-index-url "$index")
+  done
+  "$VENV/bin/uv" pip install --quiet "${UV_ARGS[@]}" --no-deps -r requirements/lock.txt -r requirements/no-deps.in
+  "$VENV/bin/uv" pip install --quiet "${UV_ARGS[@]}" --no-deps -e .
+  rm -f "$VENV"/.installed-*
+  touch "$STAMP"
+else
+  log "virtual environment up to date"
+fi
+
+# 3. Offline models and sample media (both cached; verified by hash).
+log "preparing Whisper models"
+"$VENV/bin/emotion-platform" prepare-models --model tiny.en
+log "gathering sample media"
+"$VENV/bin/emotion-platform" samples >/dev/null
+log "ready"
