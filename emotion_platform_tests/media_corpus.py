@@ -53,7 +53,8 @@ def build_bad_corpus(dest: Path, samples: dict[str, Path], speech_wav: Path) -> 
 
     add("empty.wav", "admission", "empty").write_bytes(b"")
     speech = speech_wav.read_bytes()
-    add("header_only.wav", "decode", "too_short").write_bytes(speech[:44])
+    add("header_only.wav", "decode", "corrupt").write_bytes(speech[:44])
+    _wav(add("zero_samples.wav", "decode", "too_short"), np.zeros(0))
     # A WAV whose header still declares the full length but whose data was cut short.
     add("cut_short.wav", "decode", "corrupt").write_bytes(speech[: int(len(speech) * 0.4)])
     video = samples["talking_head.mp4"].read_bytes()
@@ -99,7 +100,7 @@ def build_good_files(dest: Path, librivox: list[Path]) -> dict[str, str]:
     dest.mkdir(parents=True, exist_ok=True)
     named = {
         "Entrevista café – 日本語 (take 1).wav": librivox[0],
-        "..\\..\\windows style traversal.wav": librivox[1],
+        "report ..\\..\\windows traversal.wav": librivox[1],
         "speech actually wav.txt": librivox[2],
     }
     for name, source in named.items():

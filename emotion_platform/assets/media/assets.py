@@ -50,7 +50,7 @@ def media_metadata(record: dict) -> dict:
     check_specs=[dg.AssetCheckSpec(DECODABLE_CHECK, asset="media",
                                    description="The file is media the platform can decode.")],
 )
-def media(context: dg.AssetExecutionContext, storage: StorageResource) -> dg.MaterializeResult:
+def media(context: dg.AssetExecutionContext, storage: StorageResource):
     """One media file, probed and decoded: 16 kHz mono audio and frames sampled from its video."""
     record = prepare_media(context.partition_key, storage.media_store, storage.decode_limits)
     passed = record["status"] == READY

@@ -48,7 +48,7 @@ def transcript_metadata(transcript: Transcript, path: Path) -> dict:
 @dg.asset(partitions_def=media_partitions, group_name=TRANSCRIPTS_GROUP, kinds={"whisper"})
 def transcripts(
     context: dg.AssetExecutionContext, media: dict, storage: StorageResource, transcriber: TranscriberResource
-) -> dg.MaterializeResult:
+) -> dg.MaterializeResult[str]:
     """Whisper transcript of one media file: segments, words with timestamps, language, confidences."""
     transcript = transcribe_media(media, transcriber)
     path = atomic.write_text(
