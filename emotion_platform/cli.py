@@ -56,9 +56,9 @@ def samples(dest: Path | None) -> None:
 
 
 def _print_summary(keys: list[str]) -> None:
-    from emotion_platform.pipeline import latest_value_metadata
-
     import dagster as dg
+
+    from emotion_platform.pipeline import latest_value_metadata
 
     instance = dg.DagsterInstance.get()
     table = Table(title="media partitions")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from functools import lru_cache
+from functools import cache
 
 from emotion_platform.lib.errors import ToolMissing
 
 
-@lru_cache(maxsize=None)
+@cache
 def tool(name: str) -> str:
     """Absolute path of ``ffmpeg`` or ``ffprobe``; the system's first, else imageio-ffmpeg's binary."""
     found = shutil.which(name)

@@ -1,4 +1,4 @@
-"""The transcriber interface: every backend decodes; this class decides when there is nothing to decode."""
+"""The transcriber interface: backends decode; this class decides when there is nothing to decode."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from emotion_platform.lib.transcription.types import Segment, Transcript
-from emotion_platform.lib.transcription.vad import detect_speech
+from emotion_platform.lib.transcription.vad import SpeechRegions, detect_speech
 
 SAMPLE_RATE = 16_000
 # Below this much detected speech, a file is reported as having no speech instead of transcribed:
@@ -18,6 +18,8 @@ MIN_SPEECH_S = 0.3
 # ("Mmm.", "Thank you.") on music or noise that the voice-activity detector let through.
 HALLUCINATION_NO_SPEECH_P = 0.5
 HALLUCINATION_WORD_P = 0.4
+
+Decoded = tuple[str | None, list[Segment]]
 
 
 def is_hallucination(segment: Segment) -> bool:
@@ -38,45 +40,57 @@ class Transcriber(abc.ABC):
     device: str
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
-        duration = len(audio) / SAMPLE_RATE
+        return self.transcribe_many([audio])[0]
+
+    def transcribe_many(self, audios: list[np.ndarray]) -> list[Transcript]:
+        """Transcripts of several recordings; backends may decode them together (batched)."""
         started = time.perf_counter()
-        if len(audio) == 0:
+        speech = [detect_speech(a) if len(a) else SpeechRegions([]) for a in audios]
+        to_decode = [i for i, s in enumerate(speech) if s.speech_s >= MIN_SPEECH_S]
+        decoded = dict(zip(to_decode, self._decode_many([(audios[i], speech[i]) for i in to_decode]), strict=True))
+        elapsed = time.perf_counter() - started
+        total_s = sum(len(a) for a in audios) / SAMPLE_RATE or 1.0
+        transcripts = []
+        for i, audio in enumerate(audios):
+            duration = len(audio) / SAMPLE_RATE
+            transcript = self._outcome(duration, speech[i], decoded.get(i))
+            transcripts.append(transcript.model_copy(update={
+                "duration_s": round(duration, 3),
+                "speech_s": round(speech[i].speech_s, 3),
+                "backend": self.backend,
+                "model": self.model_name,
+                "device": self.device,
+                # Batched work is shared: each recording is charged its share of the wall time.
+                "processing_s": round(elapsed * (duration / total_s if len(audios) > 1 else 1.0), 3),
+            }))
+        return transcripts
+
+    @staticmethod
+    def _outcome(duration: float, speech: SpeechRegions, decoded: Decoded | None) -> Transcript:
+        if duration == 0:
             return Transcript.empty("no_speech", "the audio has no samples")
-        speech = detect_speech(audio)
-        if speech.speech_s < MIN_SPEECH_S:
-            return self._stamp(
-                Transcript.empty(
-                    "no_speech",
-                    f"no speech detected: the voice-activity detector found {speech.speech_s:.1f} s of "
-                    f"speech in {duration:.1f} s of audio (silence, music or noise)",
-                    duration,
-                ).model_copy(update={"speech_s": round(speech.speech_s, 3)}),
-                started,
+        if decoded is None:
+            return Transcript.empty(
+                "no_speech",
+                f"no speech detected: the voice-activity detector found {speech.speech_s:.1f} s of "
+                f"speech in {duration:.1f} s of audio (silence, music or noise)",
+                duration,
             )
-        language, segments = self._decode(audio)
-        segments = [s for s in segments if not is_hallucination(s)]
+        language, segments = decoded
+        segments = [s.model_copy(update={"id": n}) for n, s in
+                    enumerate(s for s in segments if not is_hallucination(s))]
         if not segments:
-            transcript = Transcript.empty(
+            return Transcript.empty(
                 "no_speech",
                 f"no words recognised in {speech.speech_s:.1f} s of voice-like audio "
                 "(music, noise or unintelligible speech)",
                 duration,
             )
-        else:
-            transcript = Transcript(status="ok", language=language, duration_s=duration, segments=segments)
-        return self._stamp(transcript.model_copy(update={"speech_s": round(speech.speech_s, 3)}), started)
+        return Transcript(status="ok", language=language, duration_s=duration, segments=segments)
 
-    def _stamp(self, transcript: Transcript, started: float) -> Transcript:
-        return transcript.model_copy(
-            update={
-                "duration_s": round(transcript.duration_s, 3),
-                "backend": self.backend,
-                "model": self.model_name,
-                "device": self.device,
-                "processing_s": round(time.perf_counter() - started, 3),
-            }
-        )
+    def _decode_many(self, items: list[tuple[np.ndarray, SpeechRegions]]) -> list[Decoded]:
+        return [self._decode(audio, speech) for audio, speech in items]
 
     @abc.abstractmethod
-    def _decode(self, audio: np.ndarray) -> tuple[str | None, list[Segment]]:
-        """Run the model: the language and the segments (with words)."""
+    def _decode(self, audio: np.ndarray, speech: SpeechRegions) -> Decoded:
+        """Run the model on one recording: the language and the segments (with words)."""

@@ -9,6 +9,7 @@ import numpy as np
 from emotion_platform.lib.transcription.base import Transcriber
 from emotion_platform.lib.transcription.devices import torch_device
 from emotion_platform.lib.transcription.types import Segment, Word
+from emotion_platform.lib.transcription.vad import SpeechRegions
 
 
 class OpenAIWhisperTranscriber(Transcriber):
@@ -23,7 +24,8 @@ class OpenAIWhisperTranscriber(Transcriber):
         self.model = load_openai_whisper(model_name, cache_dir, device=self.device)
         self.language = "en" if model_name.endswith(".en") else None
 
-    def _decode(self, audio: np.ndarray) -> tuple[str | None, list[Segment]]:
+    def _decode(self, audio: np.ndarray, speech: SpeechRegions) -> tuple[str | None, list[Segment]]:
+        """The reference decoding: openai-whisper's own sliding window over the whole recording."""
         import whisper
 
         result = whisper.transcribe(

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emotion_platform.lib import atomic
-from emotion_platform.lib.whisper.convert import convert_ct2_to_openai_whisper, load_checkpoint, save_checkpoint
+from emotion_platform.lib.whisper.convert import (
+    convert_ct2_to_openai_whisper,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from emotion_platform.lib.whisper import ModelIntegrityError, WHISPER_MODELS, ctranslate2_model_dir
+from emotion_platform.lib.whisper import WHISPER_MODELS, ModelIntegrityError, ctranslate2_model_dir
 from emotion_platform.lib.whisper.convert import convert_ct2_to_openai_whisper, load_checkpoint
 from emotion_platform.lib.whisper.ct2_format import read_ct2_model
 from emotion_platform.lib.whisper.models import openai_whisper_checkpoint
