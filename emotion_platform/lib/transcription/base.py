@@ -18,18 +18,19 @@ MIN_SPEECH_S = 0.3
 # ("Mmm.", "Thank you.") on music or noise that the voice-activity detector let through.
 HALLUCINATION_NO_SPEECH_P = 0.5
 HALLUCINATION_WORD_P = 0.4
+HALLUCINATION_LOGPROB = -1.0
 
 Decoded = tuple[str | None, list[Segment]]
 
 
 def is_hallucination(segment: Segment) -> bool:
-    """True for segments with no letters, or unlikely speech recognised with low word confidence."""
+    """True for segments with no letters, or unlikely speech decoded with low confidence."""
     if not any(ch.isalnum() for ch in segment.text):
         return True
-    if not segment.words:
+    if segment.no_speech_prob <= HALLUCINATION_NO_SPEECH_P:
         return False
-    mean_word_p = sum(w.probability for w in segment.words) / len(segment.words)
-    return segment.no_speech_prob > HALLUCINATION_NO_SPEECH_P and mean_word_p < HALLUCINATION_WORD_P
+    mean_word_p = sum(w.probability for w in segment.words) / len(segment.words) if segment.words else 1.0
+    return mean_word_p < HALLUCINATION_WORD_P or segment.avg_logprob < HALLUCINATION_LOGPROB
 
 
 class Transcriber(abc.ABC):

@@ -62,10 +62,10 @@ def test_music_gives_an_empty_transcript_with_a_reason(transcriber, samples, tmp
     assert "music" in transcript.reason
 
 
-def _segment(text: str, no_speech: float, word_p: float):
+def _segment(text: str, no_speech: float, word_p: float, logprob: float = -0.5):
     from emotion_platform.lib.transcription.types import Segment, Word
 
-    return Segment(id=0, start=0, end=1, text=text, avg_logprob=-1.0, no_speech_prob=no_speech,
+    return Segment(id=0, start=0, end=1, text=text, avg_logprob=logprob, no_speech_prob=no_speech,
                    words=[Word(word=text, start=0, end=1, probability=word_p)])
 
 
@@ -75,4 +75,5 @@ def test_hallucination_guard() -> None:
     assert is_hallucination(_segment("...", 0.0, 0.9))
     assert is_hallucination(_segment("Mmm.", 0.61, 0.24))
     assert not is_hallucination(_segment("Mmm.", 0.61, 0.8))
-    assert not is_hallucination(_segment("Hello there.", 0.05, 0.3))
+    assert is_hallucination(_segment("Thank you for watching!", 0.56, 0.46, logprob=-2.8))
+    assert not is_hallucination(_segment("Hello there.", 0.05, 0.3, logprob=-2.0))
