@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from rich.table import Table
 
 from emotion_platform.settings import PROJECT_ROOT, get_settings
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 140)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("DVC_NO_ANALYTICS", "1")
@@ -67,7 +68,7 @@ def _print_summary(keys: list[str]) -> None:
     for key in keys:
         media = latest_value_metadata(instance, "media", key)
         trans = latest_value_metadata(instance, "transcripts", key)
-        path = trans.get("path")
+        path = trans.get("transcript_file")
         text = ""
         if path and Path(path).exists():
             from emotion_platform.lib.transcription.types import Transcript
@@ -139,11 +140,13 @@ def demo() -> None:
     gathered = gather_all(settings.data_dir / "samples")
     for name, path in gathered.items():
         if path.suffix in {".wav", ".mp4"} and not (settings.inbox / name).exists():
-            shutil.copyfile(path, settings.inbox / name)
+            shutil.copy2(path, settings.inbox / name)  # keeps the old mtime: the file has settled
     broken = settings.inbox / "broken_upload.mp4"
     if not broken.exists():
         data = gathered["talking_head.mp4"].read_bytes()
-        broken.write_bytes(data[: len(data) // 3])
+        broken.write_bytes(data[: len(data) // 3])  # an upload cut off midway, to show quarantine
+        settled = broken.stat().st_mtime - 60
+        os.utime(broken, (settled, settled))
     _ingest()
     home = os.environ["DAGSTER_HOME"]
     console.print(

@@ -33,7 +33,9 @@ def evaluate_inbox_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) ->
     cursor_file = _cursor_file(instance)
     cursor = cursor_file.read_text() if cursor_file.exists() else None
     sensor = defs.resolve_sensor_def("inbox_sensor")
-    with dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs) as context:
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
+    ) as context:
         result = sensor(context)
     if not isinstance(result, dg.SensorResult):
         raise TypeError(f"inbox_sensor returned {type(result).__name__}, expected SensorResult")
@@ -55,6 +57,7 @@ def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOu
         run = job.execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False,
             tags={"emotion_platform/trigger": "cli-ingest"},
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
         outcome.run_ids[key] = run.run_id
         if not run.success:
@@ -64,10 +67,12 @@ def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOu
 
 def latest_value_metadata(instance: dg.DagsterInstance, asset: str, partition: str) -> dict:
     """The metadata of the latest materialization of ``asset`` for ``partition`` (plain values)."""
-    event = instance.get_latest_materialization_event(dg.AssetKey(asset), partition)
-    if event is None or event.asset_materialization is None:
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[partition]), limit=1
+    ).records
+    if not records or records[0].asset_materialization is None:
         return {}
-    return {k: getattr(v, "value", v) for k, v in event.asset_materialization.metadata.items()}
+    return {k: getattr(v, "value", v) for k, v in records[0].asset_materialization.metadata.items()}
 
 
 def known_media(instance: dg.DagsterInstance) -> list[str]:

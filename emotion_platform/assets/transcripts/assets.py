@@ -30,7 +30,7 @@ def transcript_metadata(transcript: Transcript, path: Path) -> dict:
         "segments": len(transcript.segments),
         "words": transcript.word_count,
         "duration_s": transcript.duration_s,
-        "path": dg.MetadataValue.path(str(path)),
+        "transcript_file": dg.MetadataValue.path(str(path)),
         "preview": dg.MetadataValue.md(transcript_markdown(transcript)),
     }
     if transcript.reason:
