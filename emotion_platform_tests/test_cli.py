@@ -1,0 +1,40 @@
+"""The command line end to end, in a fresh process with its own data folder and Dagster instance."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from emotion_platform_tests.media_corpus import settle
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    cli = Path(sys.executable).parent / "emotion-platform"
+    return subprocess.run([str(cli), *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_ingest_processes_the_inbox_and_is_idempotent(tmp_path: Path, librivox) -> None:
+    inbox = tmp_path / "data" / "inbox"
+    inbox.mkdir(parents=True)
+    shutil.copyfile(librivox[4].path, inbox / "clip one.wav")
+    (inbox / "notes.wav").write_text("not audio at all\n" * 20)
+    settle(inbox)
+    env = os.environ | {"EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"),
+                        "DAGSTER_HOME": str(tmp_path / "dagster_home"), "COLUMNS": "200"}
+
+    first = run_cli("ingest", env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "new media partitions: 2; runs: 2; failed runs: 0" in first.stdout
+    assert "He might even have been made amiable" in first.stdout
+    assert "not_media" in first.stdout  # the text file, in the summary and the quarantine table
+
+    second = run_cli("ingest", env=env)
+    assert second.returncode == 0
+    assert "new media partitions: 0; runs: 0" in second.stdout
+
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        runs = instance.get_runs()
+        assert len(runs) == 2 and all(r.is_success for r in runs)
