@@ -5,14 +5,28 @@ from __future__ import annotations
 import dagster as dg
 
 from emotion_platform.assets.media.assets import media
+from emotion_platform.assets.models.assets import (
+    champion_model,
+    emotion_model,
+    model_evaluation,
+    promotion_gate,
+    splits,
+    training_examples,
+)
 from emotion_platform.assets.media.sensors import build_inbox_sensor
 from emotion_platform.assets.transcripts.assets import transcripts
-from emotion_platform.jobs import media_pipeline_job
+from emotion_platform.jobs import media_pipeline_job, training_job
 from emotion_platform.resources import StorageResource, TranscriberResource
+from emotion_platform.resources.mlflow import (
+    DatasetsResource,
+    ModelRegistryResource,
+    PromotionPolicyResource,
+    mlflow_tracking_resource,
+)
 from emotion_platform.settings import PlatformSettings, get_settings
 
 
-def build_resources(settings: PlatformSettings) -> dict[str, dg.ConfigurableResource]:
+def build_resources(settings: PlatformSettings) -> dict[str, object]:
     """Resources for a deployment, from its settings (env vars for the local and scale profiles)."""
     limits = settings.media
     return {
@@ -31,13 +45,22 @@ def build_resources(settings: PlatformSettings) -> dict[str, dg.ConfigurableReso
             device=settings.device,
             cache_dir=str(settings.cache_dir),
         ),
+        "datasets": DatasetsResource(root=str(settings.datasets_dir)),
+        "mlflow": mlflow_tracking_resource.configured({
+            "experiment_name": settings.mlflow_experiment,
+            "mlflow_tracking_uri": settings.tracking_uri,
+            "artifact_root": str(settings.mlflow_artifact_root),
+        }),
+        "model_registry": ModelRegistryResource(tracking_uri=settings.tracking_uri, model_name=settings.registered_model),
+        "promotion_policy": PromotionPolicyResource(),
     }
 
 
 def build_definitions(settings: PlatformSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media, transcripts],
-        jobs=[media_pipeline_job],
+        assets=[media, transcripts, training_examples, splits, emotion_model, model_evaluation, champion_model],
+        asset_checks=[promotion_gate],
+        jobs=[media_pipeline_job, training_job],
         sensors=[build_inbox_sensor(media_pipeline_job)],
         resources=build_resources(settings),
     )

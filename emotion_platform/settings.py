@@ -54,6 +54,17 @@ class PlatformSettings(BaseSettings):
     device: Device = "auto"
     deployment: Literal["local", "scale"] = "local"
     media: MediaLimits = Field(default_factory=MediaLimits)
+    mlflow_tracking_uri: str | None = Field(None, description="Default: sqlite:///<data_dir>/mlflow/mlflow.db")
+    mlflow_experiment: str = "emotion-platform"
+    registered_model: str = "emotion-text"
+
+    @property
+    def tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.data_dir / 'mlflow' / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifact_root(self) -> Path:
+        return self.data_dir / "mlflow" / "artifacts"
 
     @property
     def inbox(self) -> Path:

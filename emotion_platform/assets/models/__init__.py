@@ -1,0 +1,1 @@
+"""Group ``models``: training data, splits, the candidate model, its evaluation and the champion."""

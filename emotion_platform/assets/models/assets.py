@@ -1,0 +1,218 @@
+"""Training data, the candidate text model, its evaluation, and the champion behind the gate."""
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+from dagster_mlflow.resources import MlFlow
+import pandas as pd
+
+from emotion_platform.assets.models.config import EvaluationConfig, TextModelConfig, TrainingDataConfig
+from emotion_platform.constants import MODELS_GROUP
+from emotion_platform.lib import atomic
+from emotion_platform.lib.datasets.speech import load_speech
+from emotion_platform.lib.datasets.splits import assign_splits, speakers_in_several_splits, split_summary
+from emotion_platform.lib.datasets.text import load_text
+from emotion_platform.lib.evaluation import evaluate_text_model
+from emotion_platform.lib.gate import decide
+from emotion_platform.lib.metrics import confusion_matrix_png
+from emotion_platform.lib.model_card import render_model_card
+from emotion_platform.lib.text_model.encoder import minilm_dir
+from emotion_platform.lib.text_model.model import TextEmotionModel
+from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier
+from emotion_platform.lib.tracking import CHAMPION, load_registered_text_model, log_text_model
+from emotion_platform.resources import StorageResource
+from emotion_platform.resources.mlflow import DatasetsResource, ModelRegistryResource, PromotionPolicyResource
+
+MODEL_PIP_REQUIREMENTS = ["torch==2.13.0", "transformers==5.23.0", "pandas<3", "emotion_platform"]
+
+
+def _write_parquet(df: pd.DataFrame, dest: Path) -> Path:
+    with atomic.atomic_path(dest) as tmp:
+        df.to_parquet(tmp, index=False)
+    return dest
+
+
+def _table_md(df: pd.DataFrame) -> str:
+    return df.to_markdown() if hasattr(df, "to_markdown") else df.to_string()
+
+
+@dg.asset(group_name=MODELS_GROUP, kinds={"pandas"})
+def training_examples(
+    config: TrainingDataConfig, datasets: DatasetsResource, storage: StorageResource
+) -> dg.MaterializeResult[str]:
+    """Labelled examples from the real datasets, on the platform's seven-emotion label set."""
+    text = load_text(datasets.path, config.text_sources)
+    speech = load_speech(datasets.path, config.speech_sources)
+    df = pd.concat([text, speech], ignore_index=True)
+    path = _write_parquet(df, Path(storage.root) / "training" / "examples.parquet")
+    counts = df.groupby(["source", "label"]).size().unstack(fill_value=0)
+    return dg.MaterializeResult(value=str(path), metadata={
+        "examples": len(df), "text_examples": len(text), "speech_examples": len(speech),
+        "sources": ", ".join(config.text_sources + config.speech_sources),
+        "class_balance": dg.MetadataValue.md(_table_md(counts)),
+        "file": dg.MetadataValue.path(str(path)),
+    })
+
+
+@dg.asset(group_name=MODELS_GROUP, kinds={"pandas"})
+def splits(config: TrainingDataConfig, training_examples: str, storage: StorageResource) -> dg.MaterializeResult[str]:
+    """Train/validation/test: published splits where they exist (MELD test stays test), else by speaker."""
+    df = assign_splits(pd.read_parquet(training_examples), seed=config.seed)
+    speech_sources = sorted(df.loc[df["modality"] == "speech", "source"].unique())
+    leaks = speakers_in_several_splits(df, speech_sources)
+    if leaks:
+        raise dg.Failure(f"speakers in several splits: {sorted(leaks)[:10]}")
+    path = _write_parquet(df, Path(storage.root) / "training" / "splits.parquet")
+    sizes = df.groupby(["split"]).size().to_dict()
+    return dg.MaterializeResult(value=str(path), metadata={
+        "train": sizes.get("train", 0), "validation": sizes.get("validation", 0), "test": sizes.get("test", 0),
+        "speakers_in_two_splits (speech)": 0, "seed": config.seed,
+        "counts": dg.MetadataValue.md(_table_md(split_summary(df))),
+        "file": dg.MetadataValue.path(str(path)),
+    })
+
+
+def _text_split(splits_path: str, split: str, limit: int | None, seed: int) -> pd.DataFrame:
+    df = pd.read_parquet(splits_path)
+    df = df[(df["modality"] == "text") & (df["split"] == split)]
+    return df.sample(limit, random_state=seed) if limit and len(df) > limit else df
+
+
+@dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "mlflow"})
+def emotion_model(
+    context: dg.AssetExecutionContext, config: TextModelConfig, splits: str,
+    storage: StorageResource, model_registry: ModelRegistryResource, mlflow: dg.ResourceParam[MlFlow],
+) -> dg.MaterializeResult[dict]:
+    """The candidate text model: MiniLM fine-tuned for seven emotions, tracked and registered in MLflow."""
+    tracker = mlflow
+    train = _text_split(splits, "train", config.max_train_examples, config.seed)
+    validation = _text_split(splits, "validation", config.max_validation_examples, config.seed)
+    base = minilm_dir() if config.encoder == "minilm" else Path(config.encoder)
+    rates = config.search_learning_rates or [config.learning_rate]
+    best = None
+    for rate in rates:
+        train_config = TextTrainConfig(
+            learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
+            class_weighting=config.class_weighting, use_context=config.use_context, seed=config.seed,
+        )
+        prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
+        result = train_text_classifier(
+            train, validation, base, train_config,
+            on_epoch=lambda row, p=prefix: tracker.log_metrics(
+                {f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"]),
+        )
+        context.log.info(f"lr {rate:g}: validation macro F1 {result.validation['macro_f1']:.4f}")
+        if best is None or result.validation["macro_f1"] > best.validation["macro_f1"]:
+            best = result
+    model_dir = Path(storage.root) / "models" / "text" / context.run.run_id
+    with atomic.atomic_dir(model_dir) as tmp:
+        best.model.save(tmp)
+    tracker.log_params({**best.config, "encoder": str(base.name if config.encoder == "minilm" else base),
+                        "train_examples": len(train), "validation_examples": len(validation),
+                        "searched_learning_rates": ",".join(f"{r:g}" for r in rates)})
+    tracker.log_metrics({f"val_{k}": best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")})
+    tracker.set_tag("train_counts", json.dumps(train["source"].value_counts().to_dict()))
+    png = confusion_matrix_png(best.validation["confusion_matrix"], model_dir.parent / f"{context.run.run_id}-val-cm.png",
+                               "validation confusion matrix")
+    tracker.log_artifact(str(png), artifact_path="evaluation")
+    info = log_text_model(model_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS)
+    run_id = tracker.active_run().info.run_id
+    record = {
+        "model_dir": str(model_dir), "mlflow_run_id": run_id, "model_uri": info.model_uri,
+        "registered_model": model_registry.model_name, "version": str(info.registered_model_version),
+        "validation": {k: best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")},
+        "train_counts": train["source"].value_counts().to_dict(), "config": best.config,
+        "base_encoder": "all-MiniLM-L6-v2" if config.encoder == "minilm" else str(base),
+    }
+    return dg.MaterializeResult(value=record, metadata={
+        "version": record["version"], "mlflow_run_id": run_id, "best_epoch": best.best_epoch,
+        "train_seconds": round(best.train_seconds, 1), "train_examples": len(train),
+        **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
+        "curves": dg.MetadataValue.md(_table_md(pd.DataFrame(best.history).set_index("epoch").round(4))),
+    })
+
+
+@dg.asset(group_name=MODELS_GROUP, kinds={"mlflow"})
+def model_evaluation(
+    context: dg.AssetExecutionContext, config: EvaluationConfig, emotion_model: dict, splits: str,
+    storage: StorageResource, model_registry: ModelRegistryResource,
+) -> dg.MaterializeResult[dict]:
+    """Candidate (and current champion) on the test split: F1s, calibration, CPU latency, size."""
+    test = _text_split(splits, "test", config.max_test_examples, seed=7)
+    candidate_dir = Path(emotion_model["model_dir"])
+    candidate = evaluate_text_model(TextEmotionModel.load(candidate_dir), candidate_dir, test, config.latency_examples)
+    champion_version = model_registry.registry.champion()
+    champion = None
+    if champion_version is not None and str(champion_version.version) != emotion_model["version"]:
+        champion_model_, champion_dir = load_registered_text_model(
+            model_registry.tracking_uri, f"models:/{model_registry.model_name}@{CHAMPION}")
+        champion = evaluate_text_model(champion_model_, champion_dir, test, 10)
+        champion["version"] = str(champion_version.version)
+    png = confusion_matrix_png(candidate["confusion_matrix"],
+                               Path(storage.root) / "models" / "evaluation" / f"{emotion_model['version']}-cm.png",
+                               f"{emotion_model['registered_model']} v{emotion_model['version']} (test)")
+    client = mlflow.tracking.MlflowClient(model_registry.tracking_uri)
+    run_id = emotion_model["mlflow_run_id"]
+    for key in ("accuracy", "macro_f1", "weighted_f1", "uar", "ece", "ece_uncalibrated", "size_mb"):
+        client.log_metric(run_id, f"test_{key}", candidate[key])
+    for key, value in candidate["per_class_f1"].items():
+        client.log_metric(run_id, f"test_f1_{key}", value)
+    client.log_metric(run_id, "latency_p50_ms", candidate["latency"]["p50_ms"])
+    client.log_metric(run_id, "latency_p95_ms", candidate["latency"]["p95_ms"])
+    client.log_artifact(run_id, str(png), artifact_path="evaluation")
+    record = {"candidate": candidate, "champion": champion, "version": emotion_model["version"],
+              "model": emotion_model, "test_examples": len(test)}
+    per_class = pd.DataFrame({"f1": candidate["per_class_f1"]}).round(3)
+    return dg.MaterializeResult(value=record, metadata={
+        "version": emotion_model["version"], "test_examples": len(test),
+        "accuracy": round(candidate["accuracy"], 4), "macro_f1": round(candidate["macro_f1"], 4),
+        "weighted_f1": round(candidate["weighted_f1"], 4), "uar": round(candidate["uar"], 4),
+        "ece": round(candidate["ece"], 4), "ece_uncalibrated": round(candidate["ece_uncalibrated"], 4),
+        "latency_p50_ms": round(candidate["latency"]["p50_ms"], 2),
+        "latency_p95_ms": round(candidate["latency"]["p95_ms"], 2), "size_mb": round(candidate["size_mb"], 1),
+        "per_class_f1": dg.MetadataValue.md(_table_md(per_class)),
+        "confusion_matrix": dg.MetadataValue.path(str(png)),
+        "champion_version": champion["version"] if champion else "none",
+        "champion_weighted_f1": round(champion["weighted_f1"], 4) if champion else float("nan"),
+    })
+
+
+@dg.asset_check(asset=model_evaluation, blocking=True, description="Quality floor, latency SLO, no regression.")
+def promotion_gate(model_evaluation: dict, promotion_policy: PromotionPolicyResource) -> dg.AssetCheckResult:
+    """May the candidate replace the champion? Blocks ``champion_model`` when not."""
+    decision = decide(model_evaluation["candidate"], model_evaluation["champion"], promotion_policy.gate)
+    return dg.AssetCheckResult(passed=decision.passed, metadata={
+        "version": model_evaluation["version"], "reasons": "; ".join(decision.reasons),
+        **{k: round(v, 4) if isinstance(v, float) else v for k, v in decision.evidence.items()},
+    })
+
+
+@dg.asset(group_name=MODELS_GROUP, kinds={"mlflow"}, deps=[model_evaluation])
+def champion_model(
+    context: dg.AssetExecutionContext, model_evaluation: dict, storage: StorageResource,
+    model_registry: ModelRegistryResource, promotion_policy: PromotionPolicyResource,
+) -> dg.MaterializeResult[dict]:
+    """The approved model: moves the MLflow alias ``champion`` (the gate check has passed)."""
+    decision = decide(model_evaluation["candidate"], model_evaluation["champion"], promotion_policy.gate)
+    if not decision.passed:
+        raise dg.Failure(f"promotion gate failed: {'; '.join(decision.reasons)}")
+    registry = model_registry.registry
+    version = model_evaluation["version"]
+    previous = registry.champion()
+    registry.promote(version, "; ".join(decision.reasons))
+    card = render_model_card(model_registry.model_name, version, model_evaluation["model"],
+                             model_evaluation["candidate"], decision.reasons)
+    card_path = atomic.write_text(Path(storage.root) / "models" / "cards" / f"{model_registry.model_name}-v{version}.md",
+                                  card)
+    client = mlflow.tracking.MlflowClient(model_registry.tracking_uri)
+    client.log_artifact(model_evaluation["model"]["mlflow_run_id"], str(card_path), artifact_path="model_card")
+    shutil.copyfile(card_path, card_path.with_name(f"{model_registry.model_name}-champion.md"))
+    return dg.MaterializeResult(value={"version": version, "model_uri": f"models:/{model_registry.model_name}@champion",
+                                       "card": str(card_path)}, metadata={
+        "champion_version": version, "previous_champion": str(previous.version) if previous else "none",
+        "model_uri": f"models:/{model_registry.model_name}@champion",
+        "model_card": dg.MetadataValue.md(card),
+    })

@@ -1,0 +1,31 @@
+"""Run configuration of the model assets (set in the launchpad, the CLI or tests)."""
+
+import dagster as dg
+from pydantic import Field
+
+
+class TrainingDataConfig(dg.Config):
+    text_sources: list[str] = Field(["meld"], description="meld, emorynlp, goemotions")
+    speech_sources: list[str] = Field(["ravdess_speech"], description="ravdess_speech, emodb_2s, nemo_pl, urdu_ser")
+    seed: int = Field(13, description="Fixes the speaker-grouped splits.")
+
+
+class TextModelConfig(dg.Config):
+    encoder: str = Field("minilm", description="'minilm' (shipped all-MiniLM-L6-v2) or a transformers folder.")
+    learning_rate: float = Field(8e-5, description="Peak AdamW learning rate (linear warm-up and decay).")
+    epochs: int = Field(1, description="Passes over the training examples; the best epoch on validation is kept.")
+    batch_size: int = Field(32, description="Examples per optimisation step.")
+    max_length: int = Field(96, description="Tokens per (utterance, context) pair.")
+    class_weighting: str = Field("inverse_sqrt", description="Loss weights against imbalance: inverse_sqrt, "
+                                                             "inverse or none.")
+    use_context: bool = Field(True, description="Read the previous utterance of the dialogue as context.")
+    max_train_examples: int | None = Field(3000, description="Subsample the training split (None: all of it).")
+    max_validation_examples: int | None = Field(600, description="Subsample the validation split.")
+    search_learning_rates: list[float] = Field([], description="If set: train once per rate, keep the best "
+                                                                "on validation (a small hyperparameter search).")
+    seed: int = 13
+
+
+class EvaluationConfig(dg.Config):
+    max_test_examples: int | None = Field(None, description="Evaluate on a seeded sample of the test split.")
+    latency_examples: int = Field(50, description="Utterances timed one at a time for p50/p95 latency.")

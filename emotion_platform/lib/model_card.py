@@ -1,0 +1,62 @@
+"""The model card that goes with every champion: data, metrics, limits, intended use."""
+
+from __future__ import annotations
+
+from emotion_platform.lib.labels import EMOTIONS
+
+DATA_NOTES = {
+    "meld": "MELD (Friends TV dialogues, GPL-3.0 repository; research use)",
+    "emorynlp": "EmoryNLP (Friends TV dialogues, GPL-3.0 repository; research use)",
+    "goemotions": "GoEmotions single-label Reddit comments (Apache-2.0)",
+    "ravdess_speech": "RAVDESS acted English speech, 24 actors (CC BY-NC-SA 4.0: non-commercial)",
+    "emodb_2s": "EmoDB acted German speech, 10 speakers (CC0-1.0 packaging)",
+    "nemo_pl": "nEMO acted Polish speech, 9 speakers (CC BY-NC-SA 4.0: non-commercial)",
+    "urdu_ser": "URDU talk-show speech (research use only)",
+}
+
+
+def render_model_card(name: str, version: str, training: dict, evaluation: dict, gate_reasons: list[str]) -> str:
+    """Markdown for one model version. ``training``: sources, counts, config; ``evaluation``: test metrics."""
+    per_class = " | ".join(f"{evaluation['per_class_f1'][e]:.3f}" for e in EMOTIONS)
+    sources = "\n".join(f"- {DATA_NOTES.get(s, s)}: {n} training examples"
+                        for s, n in training["train_counts"].items())
+    config = "\n".join(f"- `{k}`: {v}" for k, v in sorted(training["config"].items()))
+    return f"""# Model card: {name} version {version}
+
+## Intended use
+Emotion classification of English utterances (transcribed speech or text) into seven classes:
+{", ".join(EMOTIONS)}. For research and product analytics on conversational media, as one input among
+others; not for decisions about individuals (hiring, credit, health, law enforcement).
+
+## Training data
+{sources}
+
+Labels are mapped onto the seven classes as documented in `emotion_platform/lib/labels.py`.
+Several sources are non-commercial or research-only: a model trained on them inherits those terms.
+
+## Model
+Fine-tuned `{training["base_encoder"]}` (MiniLM-L6, 22M parameters) with a classification head,
+reading the utterance with the previous utterance as context. Probabilities are calibrated by
+temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}).
+
+Configuration:
+{config}
+
+## Evaluation (test split: {evaluation["n"]} examples)
+| accuracy | macro F1 | weighted F1 | UAR | ECE (calibrated) | p50 / p95 latency, CPU, batch 1 | size |
+|---|---|---|---|---|---|---|
+| {evaluation["accuracy"]:.3f} | {evaluation["macro_f1"]:.3f} | {evaluation["weighted_f1"]:.3f} | {evaluation["uar"]:.3f} | \
+{evaluation["ece"]:.3f} | {evaluation["latency"]["p50_ms"]:.1f} / {evaluation["latency"]["p95_ms"]:.1f} ms | \
+{evaluation["size_mb"]:.1f} MB |
+
+Per-class F1 ({", ".join(EMOTIONS)}): {per_class}
+
+## Promotion
+{chr(10).join("- " + r for r in gate_reasons)}
+
+## Limits
+- Trained on scripted TV dialogue and acted speech: spontaneous speech, other languages, accents and
+  domains will score lower; minority classes (disgust, fear) are the least reliable.
+- Text carries only part of the emotion; sarcasm and prosody-only cues are missed by this branch.
+- Transcription errors upstream (Whisper) propagate into the prediction.
+"""

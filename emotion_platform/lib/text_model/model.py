@@ -1,0 +1,72 @@
+"""Loading, running and saving a fine-tuned text emotion classifier."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.lib.metrics import softmax
+
+META_FILE = "emotion_model.json"
+
+
+@dataclass
+class TextEmotionModel:
+    """A sequence classifier over (utterance, previous utterance) pairs, with its tokenizer.
+
+    ``predict_proba`` returns calibrated probabilities in :data:`EMOTIONS` order.
+    """
+
+    model: torch.nn.Module
+    tokenizer: object
+    max_length: int = 96
+    use_context: bool = True
+    temperature: float = 1.0
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls, model_dir: Path, device: str = "cpu") -> TextEmotionModel:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        meta = json.loads((Path(model_dir) / META_FILE).read_text())
+        if tuple(meta["labels"]) != EMOTIONS:
+            raise ValueError(f"{model_dir}: label order {meta['labels']} differs from {list(EMOTIONS)}")
+        model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).to(device).eval()
+        if device == "cuda":
+            model = model.half()
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        return cls(model, tokenizer, meta["max_length"], meta["use_context"], meta.get("temperature", 1.0), device)
+
+    def save(self, model_dir: Path) -> Path:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(str(model_dir))
+        self.tokenizer.save_pretrained(str(model_dir))
+        meta = {"labels": list(EMOTIONS), "max_length": self.max_length, "use_context": self.use_context,
+                "temperature": self.temperature}
+        (model_dir / META_FILE).write_text(json.dumps(meta, indent=2))
+        return model_dir
+
+    def encode(self, texts: list[str], contexts: list[str] | None = None) -> dict[str, torch.Tensor]:
+        pairs = contexts if (self.use_context and contexts is not None) else None
+        if pairs is not None:
+            pairs = [c or "" for c in pairs]
+        batch = self.tokenizer(list(texts), pairs, truncation="longest_first",
+                               max_length=self.max_length, padding=True, return_tensors="pt")
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    @torch.inference_mode()
+    def logits(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 64) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), batch_size):
+            ctx = contexts[start : start + batch_size] if contexts is not None else None
+            batch = self.encode(texts[start : start + batch_size], ctx)
+            out.append(self.model(**batch).logits.float().cpu().numpy())
+        return np.concatenate(out) if out else np.zeros((0, len(EMOTIONS)), dtype=np.float32)
+
+    def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 64) -> np.ndarray:
+        return softmax(self.logits(texts, contexts, batch_size), self.temperature)

@@ -1,0 +1,133 @@
+"""Fine-tuning the encoder for 7-way emotion classification (plain PyTorch loop, CPU-friendly)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID
+from emotion_platform.lib.metrics import classification_metrics, fit_temperature, softmax
+from emotion_platform.lib.text_model.model import TextEmotionModel
+
+
+@dataclass
+class TextTrainConfig:
+    learning_rate: float = 5e-5
+    epochs: int = 3
+    batch_size: int = 32
+    max_length: int = 96
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    class_weighting: str = "inverse_sqrt"  # "inverse_sqrt", "inverse" or "none"
+    use_context: bool = True
+    seed: int = 13
+    max_train_examples: int | None = None
+    threads: int = 0  # 0: torch's default
+
+    def __post_init__(self) -> None:
+        if self.class_weighting not in {"inverse_sqrt", "inverse", "none"}:
+            raise ValueError(f"class_weighting must be inverse_sqrt, inverse or none, not {self.class_weighting!r}")
+
+
+@dataclass
+class TrainResult:
+    model: TextEmotionModel
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    validation: dict = field(default_factory=dict)
+    train_seconds: float = 0.0
+    config: dict = field(default_factory=dict)
+
+
+def class_weights(labels: np.ndarray, scheme: str) -> torch.Tensor:
+    """Per-class loss weights against imbalance (mean weight 1 over the training examples)."""
+    counts = np.bincount(labels, minlength=len(EMOTIONS)).astype(float)
+    if scheme == "none":
+        weights = np.ones(len(EMOTIONS))
+    else:
+        power = 0.5 if scheme == "inverse_sqrt" else 1.0
+        weights = np.where(counts > 0, 1.0 / np.maximum(counts, 1) ** power, 0.0)
+    weights = weights / (weights[labels].mean() or 1.0)
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def _labels(df: pd.DataFrame) -> np.ndarray:
+    return df["label"].map(LABEL_TO_ID).to_numpy()
+
+
+def train_text_classifier(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    base_model_dir: Path,
+    config: TextTrainConfig,
+    on_epoch: Callable[[dict], None] | None = None,
+) -> TrainResult:
+    """Fine-tune ``base_model_dir`` on ``train``; keep the epoch with the best validation macro F1.
+
+    Temperature scaling is fitted on the validation set afterwards.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+    torch.manual_seed(config.seed)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    if config.max_train_examples and len(train) > config.max_train_examples:
+        train = train.sample(config.max_train_examples, random_state=config.seed)
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir))
+    network = AutoModelForSequenceClassification.from_pretrained(
+        str(base_model_dir), num_labels=len(EMOTIONS),
+        id2label=dict(enumerate(EMOTIONS)), label2id=dict(LABEL_TO_ID),
+    )
+    model = TextEmotionModel(network, tokenizer, config.max_length, config.use_context)
+    y_train, y_val = _labels(train), _labels(validation)
+    loss_fn = torch.nn.CrossEntropyLoss(weight=class_weights(y_train, config.class_weighting))
+    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    schedule = get_linear_schedule_with_warmup(
+        optimizer, int(config.warmup_ratio * steps_per_epoch * config.epochs), steps_per_epoch * config.epochs
+    )
+    rng = np.random.default_rng(config.seed)
+    texts, contexts = train["text"].tolist(), train["context"].tolist()
+    best_state, best_f1, result = None, -1.0, TrainResult(model=model, config=asdict(config))
+    started = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        network.train()
+        order = rng.permutation(len(train))
+        total_loss = 0.0
+        for step in range(steps_per_epoch):
+            idx = order[step * config.batch_size : (step + 1) * config.batch_size]
+            batch = model.encode([texts[i] for i in idx], [contexts[i] for i in idx])
+            loss = loss_fn(network(**batch).logits, torch.as_tensor(y_train[idx]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            total_loss += float(loss.detach())
+        network.eval()
+        val_logits = model.logits(validation["text"].tolist(), validation["context"].tolist())
+        metrics = classification_metrics(y_val, softmax(val_logits))
+        row = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch, "val_macro_f1": metrics["macro_f1"],
+               "val_weighted_f1": metrics["weighted_f1"], "val_accuracy": metrics["accuracy"],
+               "seconds": time.perf_counter() - started}
+        result.history.append(row)
+        if on_epoch:
+            on_epoch(row)
+        if metrics["macro_f1"] > best_f1:
+            best_f1, result.best_epoch = metrics["macro_f1"], epoch
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+    network.load_state_dict(best_state)
+    network.eval()
+    val_logits = model.logits(validation["text"].tolist(), validation["context"].tolist())
+    model.temperature = fit_temperature(val_logits, y_val)
+    result.validation = classification_metrics(y_val, model.predict_proba(
+        validation["text"].tolist(), validation["context"].tolist()))
+    result.train_seconds = time.perf_counter() - started
+    return result

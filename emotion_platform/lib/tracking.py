@@ -1,0 +1,112 @@
+"""MLflow: experiments with a local artifact root, the pyfunc wrapper, and the champion registry.
+
+Models are referred to by alias, never by stage: ``models:/<name>@champion`` is the approved model,
+``@previous-champion`` the one it replaced (what :func:`ModelRegistry.rollback` restores).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from emotion_platform.lib.labels import EMOTIONS
+
+CHAMPION = "champion"
+PREVIOUS = "previous-champion"
+
+
+def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path) -> str:
+    """The experiment id of ``name``, created with its artifacts under ``artifact_root`` if new."""
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    artifact_root.mkdir(parents=True, exist_ok=True)
+    return client.create_experiment(name, artifact_location=artifact_root.resolve().as_uri())
+
+
+class EmotionTextPyfunc(mlflow.pyfunc.PythonModel):
+    """pyfunc flavour of the text model: DataFrame(text[, context]) -> DataFrame of probabilities."""
+
+    def load_context(self, context) -> None:
+        from emotion_platform.lib.text_model.model import TextEmotionModel
+
+        self.model_dir = Path(context.artifacts["model_dir"])
+        self.model = TextEmotionModel.load(self.model_dir)
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        texts = model_input["text"].astype(str).tolist()
+        contexts = model_input["context"].astype(str).tolist() if "context" in model_input else None
+        return pd.DataFrame(self.model.predict_proba(texts, contexts), columns=list(EMOTIONS))
+
+
+def load_registered_text_model(tracking_uri: str, model_uri: str):
+    """The :class:`TextEmotionModel` behind a registry URI such as ``models:/emotion-text@champion``,
+    and the folder it was loaded from."""
+    mlflow.set_registry_uri(tracking_uri)
+    mlflow.set_tracking_uri(tracking_uri)
+    wrapper = mlflow.pyfunc.load_model(model_uri).unwrap_python_model()
+    return wrapper.model, wrapper.model_dir
+
+
+def log_text_model(model_dir: Path, registered_name: str, pip_requirements: list[str]):
+    """Log the model folder as a pyfunc in the active run and register a new version of it."""
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=EmotionTextPyfunc(),
+        artifacts={"model_dir": str(model_dir)},
+        registered_model_name=registered_name,
+        input_example=pd.DataFrame({"text": ["I can't believe it!"], "context": ["We won."]}),
+        pip_requirements=pip_requirements,
+    )
+    return info
+
+
+@dataclass
+class ModelRegistry:
+    """The champion/previous-champion aliases of one registered model."""
+
+    tracking_uri: str
+    name: str
+
+    @property
+    def client(self) -> MlflowClient:
+        return MlflowClient(self.tracking_uri, registry_uri=self.tracking_uri)
+
+    def version_by_alias(self, alias: str):
+        try:
+            return self.client.get_model_version_by_alias(self.name, alias)
+        except mlflow.exceptions.MlflowException:
+            return None
+
+    def champion(self):
+        return self.version_by_alias(CHAMPION)
+
+    def promote(self, version: str, reason: str) -> None:
+        """Make ``version`` the champion; the current champion becomes previous-champion."""
+        current = self.champion()
+        if current is not None and str(current.version) == str(version):
+            return
+        if current is not None:
+            self.client.set_registered_model_alias(self.name, PREVIOUS, str(current.version))
+        self.client.set_registered_model_alias(self.name, CHAMPION, str(version))
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.client.set_model_version_tag(self.name, str(version), "promoted_at", now)
+        self.client.set_model_version_tag(self.name, str(version), "promotion_reason", reason)
+
+    def rollback(self) -> tuple[str, str]:
+        """Swap champion and previous-champion. Returns (new champion, demoted) versions."""
+        previous, current = self.version_by_alias(PREVIOUS), self.champion()
+        if previous is None or current is None:
+            raise RuntimeError(f"{self.name}: no previous champion to roll back to")
+        restored, demoted = str(previous.version), str(current.version)
+        self.client.set_registered_model_alias(self.name, CHAMPION, restored)
+        self.client.set_registered_model_alias(self.name, PREVIOUS, demoted)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.client.set_model_version_tag(self.name, demoted, "rolled_back_at", now)
+        return restored, demoted

@@ -1,0 +1,62 @@
+"""MLflow through dagster-mlflow: one MLflow run per Dagster run, tagged with the Dagster run id.
+
+``mlflow_tracking_resource`` is dagster-mlflow's ``mlflow_tracking`` with one addition: the
+experiment is created with its artifact root under the platform's data folder (a sqlite tracking
+store would otherwise put artifacts in ``./mlruns`` of whatever folder the process runs in).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_mlflow import mlflow_tracking
+from dagster_mlflow.resources import MlFlow
+from pydantic import Field
+
+from emotion_platform.lib.gate import GateConfig
+from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
+
+
+@dg.resource(
+    config_schema={**mlflow_tracking.config_schema.config_type.fields,
+                   "artifact_root": dg.Field(str, description="Folder for the experiment's artifacts.")},
+    description="dagster-mlflow's tracking resource, with a local artifact root for new experiments.",
+)
+def mlflow_tracking_resource(context) -> MlFlow:
+    config = context.resource_config
+    ensure_experiment(config["mlflow_tracking_uri"], config["experiment_name"], Path(config["artifact_root"]))
+    return MlFlow(context)
+
+
+class ModelRegistryResource(dg.ConfigurableResource):
+    """The MLflow model registry entry of the text model: aliases champion / previous-champion."""
+
+    tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
+    model_name: str = Field("emotion-text", description="Registered model name.")
+
+    @property
+    def registry(self) -> ModelRegistry:
+        return ModelRegistry(self.tracking_uri, self.model_name)
+
+
+class DatasetsResource(dg.ConfigurableResource):
+    """Where the labelled datasets are read from (in place; never copied)."""
+
+    root: str = Field(description="Folder with meld_text/, ravdess_speech/, speech_index.csv, ...")
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root)
+
+
+class PromotionPolicyResource(dg.ConfigurableResource):
+    """The promotion gate's thresholds (a deployment decision, not a per-run knob)."""
+
+    min_weighted_f1: float = Field(0.55, description="Quality floor: test weighted F1.")
+    max_p95_latency_ms: float = Field(100.0, description="Latency SLO: CPU p95 at batch size 1.")
+    tolerance: float = Field(0.01, description="Allowed weighted-F1 drop against the current champion.")
+
+    @property
+    def gate(self) -> GateConfig:
+        return GateConfig(self.min_weighted_f1, self.max_p95_latency_ms, self.tolerance)

@@ -1,0 +1,104 @@
+"""Training through the real assets and MLflow (sqlite), the promotion gate, and rollback.
+
+Three candidates on small slices of real MELD data: a first model (becomes champion), a deliberately
+worse one (untrained classification head: the gate must refuse it), and a better one (more data and
+epochs: promoted, the first becomes previous-champion); then a rollback restores the first.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+import pytest
+
+from emotion_platform.assets.models.assets import (
+    champion_model,
+    emotion_model,
+    model_evaluation,
+    promotion_gate,
+    splits,
+    training_examples,
+)
+from emotion_platform.lib.tracking import ModelRegistry
+from emotion_platform.resources import StorageResource
+from emotion_platform.resources.mlflow import (
+    DatasetsResource,
+    ModelRegistryResource,
+    PromotionPolicyResource,
+    mlflow_tracking_resource,
+)
+from emotion_platform.settings import PlatformSettings
+
+ASSETS = [training_examples, splits, emotion_model, model_evaluation, champion_model, promotion_gate]
+SMALL = {"max_train_examples": 300, "max_validation_examples": 120, "epochs": 1, "learning_rate": 2e-4,
+         "max_length": 48, "batch_size": 16}
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    root = tmp_path_factory.mktemp("training")
+    uri = f"sqlite:///{root / 'mlflow.db'}"
+    resources = {
+        "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
+        "datasets": DatasetsResource(root=str(PlatformSettings().datasets_dir)),
+        "mlflow": mlflow_tracking_resource.configured({
+            "experiment_name": "test-emotion", "mlflow_tracking_uri": uri,
+            "artifact_root": str(root / "artifacts")}),
+        "model_registry": ModelRegistryResource(tracking_uri=uri, model_name="emotion-text-test"),
+        "promotion_policy": PromotionPolicyResource(min_weighted_f1=0.05, max_p95_latency_ms=2000, tolerance=0.0),
+    }
+    with dg.instance_for_test() as instance:
+        yield {"resources": resources, "instance": instance, "uri": uri, "root": root}
+
+
+def train(platform, model_config: dict, selection=None):
+    run_config = {"ops": {
+        "training_examples": {"config": {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"]}},
+        "splits": {"config": {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"]}},
+        "emotion_model": {"config": model_config},
+        "model_evaluation": {"config": {"max_test_examples": 250, "latency_examples": 10}},
+    }}
+    if selection is not None:
+        run_config["ops"] = {k: v for k, v in run_config["ops"].items() if k in ("emotion_model", "model_evaluation")}
+    result = dg.materialize(ASSETS, instance=platform["instance"], resources=platform["resources"],
+                            run_config=run_config, raise_on_error=False, selection=selection)
+    mlflow.end_run()  # dagster-mlflow's hook ends runs of jobs; materialize() has no hooks
+    return result
+
+
+def gate_result(result):
+    return next(e for e in result.get_asset_check_evaluations() if e.check_name == "promotion_gate")
+
+
+def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> None:
+    registry = ModelRegistry(platform["uri"], "emotion-text-test")
+
+    first = train(platform, SMALL)
+    assert first.success
+    assert gate_result(first).passed
+    assert str(registry.champion().version) == "1"
+    evaluation = first.asset_value("model_evaluation")["candidate"]
+    assert set(evaluation) >= {"accuracy", "macro_f1", "weighted_f1", "per_class_f1", "ece", "latency", "size_mb"}
+    run = mlflow.tracking.MlflowClient(platform["uri"]).get_run(first.asset_value("emotion_model")["mlflow_run_id"])
+    assert run.data.tags["dagster_run_id"] == first.run_id
+    assert {"val_macro_f1", "test_weighted_f1", "latency_p95_ms", "train_loss"} <= set(run.data.metrics)
+    card = Path(first.asset_value("champion_model")["card"]).read_text()
+    assert "MELD" in card and "Intended use" in card and "weighted F1" in card
+
+    rest = dg.AssetSelection.assets(emotion_model, model_evaluation, champion_model)  # with their checks
+    worse = train(platform, SMALL | {"learning_rate": 1e-9}, selection=rest)
+    check = gate_result(worse)
+    assert not check.passed
+    assert "champion" in check.metadata["reasons"].value
+    assert not worse.asset_materializations_for_node("champion_model")
+    assert str(registry.champion().version) == "1"
+
+    better = train(platform, SMALL | {"max_train_examples": 900, "epochs": 2}, selection=rest)
+    assert gate_result(better).passed, gate_result(better).metadata["reasons"].value
+    assert str(registry.champion().version) == "3"
+    assert str(registry.version_by_alias("previous-champion").version) == "1"
+
+    restored, demoted = registry.rollback()
+    assert (restored, demoted) == ("1", "3")
+    assert str(registry.champion().version) == "1"
+    assert str(registry.version_by_alias("previous-champion").version) == "3"
