@@ -1,0 +1,1 @@
+"""The acoustic branch: prosodic and spectral descriptors of speech, and a small classifier over them."""

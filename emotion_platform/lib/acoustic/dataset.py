@@ -1,0 +1,50 @@
+"""Acoustic features of a table of clips, cached on disk (keyed by the clip list and feature version)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+from emotion_platform.lib import atomic
+from emotion_platform.lib.acoustic.features import FEATURE_VERSION, SR, feature_vector, log_mel_stats
+
+
+def load_clip(path: str) -> np.ndarray:
+    """A dataset clip as 16 kHz mono float32 (the shipped Opus files decode at 16 kHz)."""
+    audio, rate = sf.read(path, dtype="float32", always_2d=True)
+    audio = audio.mean(axis=1)
+    if rate != SR:
+        import librosa
+
+        audio = librosa.resample(audio, orig_sr=rate, target_sr=SR)
+    return audio
+
+
+def _both(path: str) -> tuple[np.ndarray, np.ndarray]:
+    audio = load_clip(path)
+    return feature_vector(audio), log_mel_stats(audio)
+
+
+def extract_features(clips: pd.DataFrame, cache_dir: Path, n_jobs: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """(descriptors, log-mel statistics) for every row's ``audio_path``; computed once, then read from cache."""
+    paths = clips["audio_path"].tolist()
+    key = hashlib.sha256(("\n".join(paths) + f"\nv{FEATURE_VERSION}").encode()).hexdigest()[:16]
+    cache = Path(cache_dir) / f"acoustic-{key}.npz"
+    if cache.exists():
+        data = np.load(cache)
+        return data["features"], data["log_mel"]
+    rows = Parallel(n_jobs=n_jobs, batch_size=16)(
+        delayed(_both)(p) for p in tqdm(paths, desc="acoustic features", unit="clip")
+    )
+    features = np.stack([r[0] for r in rows])
+    log_mel = np.stack([r[1] for r in rows])
+    with atomic.atomic_path(cache) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, features=features, log_mel=log_mel)
+    return features, log_mel
