@@ -55,7 +55,8 @@ def text_part(args, datasets: Path, out: Path) -> dict:
     results["TF-IDF + logistic regression"] = classification_metrics(
         y_test, lr.predict_proba(tfidf.transform(test["text"])))
     results["TF-IDF + logistic regression"]["train_seconds"] = time.perf_counter() - started
-    config = TextTrainConfig(learning_rate=args.learning_rate, epochs=args.epochs, batch_size=32, max_length=96)
+    config = TextTrainConfig(learning_rate=args.learning_rate, epochs=args.epochs, batch_size=32, max_length=96,
+                             class_weighting=args.class_weighting)
     result = train_text_classifier(train, val, minilm_dir(), config,
                                    on_epoch=lambda row: print(json.dumps(row), flush=True))
     model_dir = out / "text_model"
@@ -80,6 +81,7 @@ def main() -> None:
     parser.add_argument("--part", choices=["text", "acoustic", "all"], default="all")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=8e-5)
+    parser.add_argument("--class-weighting", default="none", choices=["none", "inverse_sqrt", "inverse"])
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

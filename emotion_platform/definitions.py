@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from emotion_platform.assets.media.assets import media
+from emotion_platform.assets.media.sensors import build_inbox_sensor
 from emotion_platform.assets.models.assets import (
     champion_model,
     emotion_model,
@@ -13,7 +14,6 @@ from emotion_platform.assets.models.assets import (
     splits,
     training_examples,
 )
-from emotion_platform.assets.media.sensors import build_inbox_sensor
 from emotion_platform.assets.transcripts.assets import transcripts
 from emotion_platform.jobs import media_pipeline_job, training_job
 from emotion_platform.resources import StorageResource, TranscriberResource
@@ -45,13 +45,17 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
             device=settings.device,
             cache_dir=str(settings.cache_dir),
         ),
-        "datasets": DatasetsResource(root=str(settings.datasets_dir)),
+        "datasets": DatasetsResource(
+            root=str(settings.datasets_dir), feature_cache=str(settings.cache_dir / "features")
+        ),
         "mlflow": mlflow_tracking_resource.configured({
             "experiment_name": settings.mlflow_experiment,
             "mlflow_tracking_uri": settings.tracking_uri,
             "artifact_root": str(settings.mlflow_artifact_root),
         }),
-        "model_registry": ModelRegistryResource(tracking_uri=settings.tracking_uri, model_name=settings.registered_model),
+        "model_registry": ModelRegistryResource(
+            tracking_uri=settings.tracking_uri, model_name=settings.registered_model
+        ),
         "promotion_policy": PromotionPolicyResource(),
     }
 

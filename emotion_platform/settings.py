@@ -56,7 +56,7 @@ class PlatformSettings(BaseSettings):
     media: MediaLimits = Field(default_factory=MediaLimits)
     mlflow_tracking_uri: str | None = Field(None, description="Default: sqlite:///<data_dir>/mlflow/mlflow.db")
     mlflow_experiment: str = "emotion-platform"
-    registered_model: str = "emotion-text"
+    registered_model: str = "emotion-model"
 
     @property
     def tracking_uri(self) -> str:

@@ -15,6 +15,14 @@ DATA_NOTES = {
 }
 
 
+def _speech_table(speech: dict) -> str:
+    if not speech:
+        return "not evaluated (no speech data)"
+    rows = ["| branch | accuracy | UAR | macro F1 |", "|---|---|---|---|"]
+    rows += [f"| {name} | {m['accuracy']:.3f} | {m['uar']:.3f} | {m['macro_f1']:.3f} |" for name, m in speech.items()]
+    return "\n".join(rows)
+
+
 def render_model_card(name: str, version: str, training: dict, evaluation: dict, gate_reasons: list[str]) -> str:
     """Markdown for one model version. ``training``: sources, counts, config; ``evaluation``: test metrics."""
     per_class = " | ".join(f"{evaluation['per_class_f1'][e]:.3f}" for e in EMOTIONS)
@@ -35,8 +43,10 @@ Labels are mapped onto the seven classes as documented in `emotion_platform/lib/
 Several sources are non-commercial or research-only: a model trained on them inherits those terms.
 
 ## Model
-Fine-tuned `{training["base_encoder"]}` (MiniLM-L6, 22M parameters) with a classification head,
-reading the utterance with the previous utterance as context. Probabilities are calibrated by
+Text branch: fine-tuned `{training["base_encoder"]}` (MiniLM-L6, 22M parameters) with a classification head,
+reading the utterance with the previous utterance as context. Acoustic branch: prosodic and spectral
+descriptors (librosa), speaker-normalised, RBF SVM. Fusion: weighted geometric mean of the present branches.
+Text probabilities are calibrated by
 temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}).
 
 Configuration:
@@ -45,11 +55,16 @@ Configuration:
 ## Evaluation (test split: {evaluation["n"]} examples)
 | accuracy | macro F1 | weighted F1 | UAR | ECE (calibrated) | p50 / p95 latency, CPU, batch 1 | size |
 |---|---|---|---|---|---|---|
-| {evaluation["accuracy"]:.3f} | {evaluation["macro_f1"]:.3f} | {evaluation["weighted_f1"]:.3f} | {evaluation["uar"]:.3f} | \
-{evaluation["ece"]:.3f} | {evaluation["latency"]["p50_ms"]:.1f} / {evaluation["latency"]["p95_ms"]:.1f} ms | \
-{evaluation["size_mb"]:.1f} MB |
+| {evaluation["accuracy"]:.3f} | {evaluation["macro_f1"]:.3f} | {evaluation["weighted_f1"]:.3f} \
+| {evaluation["uar"]:.3f} | {evaluation["ece"]:.3f} \
+| {evaluation["latency"]["p50_ms"]:.1f} / {evaluation["latency"]["p95_ms"]:.1f} ms | {evaluation["size_mb"]:.1f} MB |
 
 Per-class F1 ({", ".join(EMOTIONS)}): {per_class}
+
+Speech test split (speaker-independent; the text branch reads each clip's sentence):
+{_speech_table(evaluation.get("speech", {}))}
+
+Fusion weights (fitted on the speech validation split): {training.get("fusion_weights", {})}
 
 ## Promotion
 {chr(10).join("- " + r for r in gate_reasons)}

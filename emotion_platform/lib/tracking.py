@@ -30,36 +30,37 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path) -> str:
     return client.create_experiment(name, artifact_location=artifact_root.resolve().as_uri())
 
 
-class EmotionTextPyfunc(mlflow.pyfunc.PythonModel):
-    """pyfunc flavour of the text model: DataFrame(text[, context]) -> DataFrame of probabilities."""
+class EmotionModelPyfunc(mlflow.pyfunc.PythonModel):
+    """pyfunc flavour of an emotion bundle. ``predict``: DataFrame(text[, context]) -> probabilities
+    (the text branch; media go through :meth:`EmotionBundle.predict_segments`)."""
 
     def load_context(self, context) -> None:
-        from emotion_platform.lib.text_model.model import TextEmotionModel
+        from emotion_platform.lib.bundle import EmotionBundle
 
-        self.model_dir = Path(context.artifacts["model_dir"])
-        self.model = TextEmotionModel.load(self.model_dir)
+        self.bundle_dir = Path(context.artifacts["bundle"])
+        self.bundle = EmotionBundle.load(self.bundle_dir)
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         texts = model_input["text"].astype(str).tolist()
         contexts = model_input["context"].astype(str).tolist() if "context" in model_input else None
-        return pd.DataFrame(self.model.predict_proba(texts, contexts), columns=list(EMOTIONS))
+        return pd.DataFrame(self.bundle.text.predict_proba(texts, contexts), columns=list(EMOTIONS))
 
 
-def load_registered_text_model(tracking_uri: str, model_uri: str):
-    """The :class:`TextEmotionModel` behind a registry URI such as ``models:/emotion-text@champion``,
+def load_registered_bundle(tracking_uri: str, model_uri: str):
+    """The :class:`EmotionBundle` behind a registry URI such as ``models:/emotion-model@champion``,
     and the folder it was loaded from."""
     mlflow.set_registry_uri(tracking_uri)
     mlflow.set_tracking_uri(tracking_uri)
     wrapper = mlflow.pyfunc.load_model(model_uri).unwrap_python_model()
-    return wrapper.model, wrapper.model_dir
+    return wrapper.bundle, wrapper.bundle_dir
 
 
-def log_text_model(model_dir: Path, registered_name: str, pip_requirements: list[str]):
-    """Log the model folder as a pyfunc in the active run and register a new version of it."""
+def log_bundle(bundle_dir: Path, registered_name: str, pip_requirements: list[str]):
+    """Log the bundle folder as a pyfunc in the active run and register a new version of it."""
     info = mlflow.pyfunc.log_model(
         name="model",
-        python_model=EmotionTextPyfunc(),
-        artifacts={"model_dir": str(model_dir)},
+        python_model=EmotionModelPyfunc(),
+        artifacts={"bundle": str(bundle_dir)},
         registered_model_name=registered_name,
         input_example=pd.DataFrame({"text": ["I can't believe it!"], "context": ["We won."]}),
         pip_requirements=pip_requirements,

@@ -33,7 +33,7 @@ class ModelRegistryResource(dg.ConfigurableResource):
     """The MLflow model registry entry of the text model: aliases champion / previous-champion."""
 
     tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
-    model_name: str = Field("emotion-text", description="Registered model name.")
+    model_name: str = Field("emotion-model", description="Registered model name.")
 
     @property
     def registry(self) -> ModelRegistry:
@@ -44,6 +44,7 @@ class DatasetsResource(dg.ConfigurableResource):
     """Where the labelled datasets are read from (in place; never copied)."""
 
     root: str = Field(description="Folder with meld_text/, ravdess_speech/, speech_index.csv, ...")
+    feature_cache: str = Field(description="Where acoustic features of dataset clips are cached.")
 
     @property
     def path(self) -> Path:

@@ -6,23 +6,26 @@ from pathlib import Path
 
 import dagster as dg
 import mlflow
-from dagster_mlflow.resources import MlFlow
 import pandas as pd
+from dagster_mlflow.resources import MlFlow
 
 from emotion_platform.assets.models.config import EvaluationConfig, TextModelConfig, TrainingDataConfig
 from emotion_platform.constants import MODELS_GROUP
 from emotion_platform.lib import atomic
+from emotion_platform.lib.acoustic.training import acoustic_proba, train_acoustic
+from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.datasets.speech import load_speech
 from emotion_platform.lib.datasets.splits import assign_splits, speakers_in_several_splits, split_summary
 from emotion_platform.lib.datasets.text import load_text
 from emotion_platform.lib.evaluation import evaluate_text_model
+from emotion_platform.lib.fusion import fit_weights, fuse
 from emotion_platform.lib.gate import decide
-from emotion_platform.lib.metrics import confusion_matrix_png
+from emotion_platform.lib.labels import LABEL_TO_ID
+from emotion_platform.lib.metrics import classification_metrics, confusion_matrix_png
 from emotion_platform.lib.model_card import render_model_card
 from emotion_platform.lib.text_model.encoder import minilm_dir
-from emotion_platform.lib.text_model.model import TextEmotionModel
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier
-from emotion_platform.lib.tracking import CHAMPION, load_registered_text_model, log_text_model
+from emotion_platform.lib.tracking import CHAMPION, load_registered_bundle, log_bundle
 from emotion_platform.resources import StorageResource
 from emotion_platform.resources.mlflow import DatasetsResource, ModelRegistryResource, PromotionPolicyResource
 
@@ -81,12 +84,25 @@ def _text_split(splits_path: str, split: str, limit: int | None, seed: int) -> p
     return df.sample(limit, random_state=seed) if limit and len(df) > limit else df
 
 
-@dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "mlflow"})
+def _speech_split(splits_path: str, split: str, limit: int | None, seed: int) -> pd.DataFrame:
+    df = pd.read_parquet(splits_path)
+    df = df[(df["modality"] == "speech") & (df["split"] == split)]
+    return df.sample(limit, random_state=seed) if limit and len(df) > limit else df
+
+
+def _labels(df: pd.DataFrame):
+    return df["label"].map(LABEL_TO_ID).to_numpy()
+
+
+@dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "sklearn", "mlflow"})
 def emotion_model(
-    context: dg.AssetExecutionContext, config: TextModelConfig, splits: str,
-    storage: StorageResource, model_registry: ModelRegistryResource, mlflow: dg.ResourceParam[MlFlow],
+    context: dg.AssetExecutionContext, config: TextModelConfig, splits: str, storage: StorageResource,
+    datasets: DatasetsResource, model_registry: ModelRegistryResource, mlflow: dg.ResourceParam[MlFlow],
 ) -> dg.MaterializeResult[dict]:
-    """The candidate text model: MiniLM fine-tuned for seven emotions, tracked and registered in MLflow."""
+    """The candidate: MiniLM fine-tuned on text, an acoustic classifier, and their fusion weights.
+
+    Tracked as one MLflow run (tagged with the Dagster run id) and registered as one model version.
+    """
     tracker = mlflow
     train = _text_split(splits, "train", config.max_train_examples, config.seed)
     validation = _text_split(splits, "validation", config.max_validation_examples, config.seed)
@@ -107,73 +123,112 @@ def emotion_model(
         context.log.info(f"lr {rate:g}: validation macro F1 {result.validation['macro_f1']:.4f}")
         if best is None or result.validation["macro_f1"] > best.validation["macro_f1"]:
             best = result
-    model_dir = Path(storage.root) / "models" / "text" / context.run.run_id
-    with atomic.atomic_dir(model_dir) as tmp:
-        best.model.save(tmp)
+    speech_train = _speech_split(splits, "train", config.max_speech_examples, config.seed)
+    speech_val = _speech_split(splits, "validation", config.max_speech_examples, config.seed)
+    cache = Path(datasets.feature_cache)
+    acoustic = train_acoustic(speech_train, cache, config.acoustic_c) if len(speech_train) else None
+    weights = {"text": 1.0, "acoustic": 0.0}
+    acoustic_val = {}
+    if acoustic is not None and len(speech_val):
+        val_branches = {"text": best.model.predict_proba(speech_val["text"].tolist()),
+                        "acoustic": acoustic_proba(acoustic, speech_val, cache)}
+        weights = fit_weights(val_branches, _labels(speech_val))
+        acoustic_val = classification_metrics(_labels(speech_val), val_branches["acoustic"])
+    bundle = EmotionBundle(best.model, acoustic, weights)
+    bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
+    with atomic.atomic_dir(bundle_dir) as tmp:
+        bundle.save(tmp)
     tracker.log_params({**best.config, "encoder": str(base.name if config.encoder == "minilm" else base),
                         "train_examples": len(train), "validation_examples": len(validation),
+                        "speech_train_examples": len(speech_train), "acoustic_c": config.acoustic_c,
+                        "fusion_weights": json.dumps(weights),
                         "searched_learning_rates": ",".join(f"{r:g}" for r in rates)})
     tracker.log_metrics({f"val_{k}": best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")})
-    tracker.set_tag("train_counts", json.dumps(train["source"].value_counts().to_dict()))
-    png = confusion_matrix_png(best.validation["confusion_matrix"], model_dir.parent / f"{context.run.run_id}-val-cm.png",
-                               "validation confusion matrix")
+    if acoustic_val:
+        tracker.log_metrics({f"val_acoustic_{k}": acoustic_val[k] for k in ("accuracy", "uar", "macro_f1")})
+    png = confusion_matrix_png(best.validation["confusion_matrix"],
+                               bundle_dir.parent / f"{context.run.run_id}-val.png", "text branch, validation")
     tracker.log_artifact(str(png), artifact_path="evaluation")
-    info = log_text_model(model_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS)
+    info = log_bundle(bundle_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS)
     run_id = tracker.active_run().info.run_id
+    train_counts = {**train["source"].value_counts().to_dict(), **speech_train["source"].value_counts().to_dict()}
     record = {
-        "model_dir": str(model_dir), "mlflow_run_id": run_id, "model_uri": info.model_uri,
+        "bundle_dir": str(bundle_dir), "mlflow_run_id": run_id, "model_uri": info.model_uri,
         "registered_model": model_registry.model_name, "version": str(info.registered_model_version),
         "validation": {k: best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")},
-        "train_counts": train["source"].value_counts().to_dict(), "config": best.config,
-        "base_encoder": "all-MiniLM-L6-v2" if config.encoder == "minilm" else str(base),
+        "train_counts": train_counts, "config": best.config | {"acoustic_c": config.acoustic_c},
+        "fusion_weights": weights, "base_encoder": "all-MiniLM-L6-v2" if config.encoder == "minilm" else str(base),
     }
     return dg.MaterializeResult(value=record, metadata={
         "version": record["version"], "mlflow_run_id": run_id, "best_epoch": best.best_epoch,
         "train_seconds": round(best.train_seconds, 1), "train_examples": len(train),
+        "speech_train_examples": len(speech_train), "fusion_weights": json.dumps(weights),
         **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
+        **{f"val_acoustic_{k}": round(acoustic_val[k], 4) for k in ("accuracy", "uar") if acoustic_val},
         "curves": dg.MetadataValue.md(_table_md(pd.DataFrame(best.history).set_index("epoch").round(4))),
     })
+
+
+def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path) -> dict[str, dict]:
+    """Each branch and the fusion on speech clips (text: the clip's transcript sentence)."""
+    if bundle.acoustic is None or not len(test):
+        return {}
+    branches = {"text": bundle.text.predict_proba(test["text"].tolist()),
+                "acoustic": acoustic_proba(bundle.acoustic, test, cache)}
+    branches["fused"] = fuse(branches, bundle.weights)
+    y = _labels(test)
+    return {name: {k: v for k, v in classification_metrics(y, p).items() if k != "confusion_matrix"}
+            for name, p in branches.items()}
 
 
 @dg.asset(group_name=MODELS_GROUP, kinds={"mlflow"})
 def model_evaluation(
     context: dg.AssetExecutionContext, config: EvaluationConfig, emotion_model: dict, splits: str,
-    storage: StorageResource, model_registry: ModelRegistryResource,
+    storage: StorageResource, datasets: DatasetsResource, model_registry: ModelRegistryResource,
 ) -> dg.MaterializeResult[dict]:
-    """Candidate (and current champion) on the test split: F1s, calibration, CPU latency, size."""
+    """Candidate (and current champion) on the test splits: F1s, calibration, CPU latency, size, per branch."""
     test = _text_split(splits, "test", config.max_test_examples, seed=7)
-    candidate_dir = Path(emotion_model["model_dir"])
-    candidate = evaluate_text_model(TextEmotionModel.load(candidate_dir), candidate_dir, test, config.latency_examples)
+    speech_test = _speech_split(splits, "test", config.max_test_examples, seed=7)
+    bundle_dir = Path(emotion_model["bundle_dir"])
+    bundle = EmotionBundle.load(bundle_dir)
+    candidate = evaluate_text_model(bundle.text, bundle_dir, test, config.latency_examples)
+    candidate["speech"] = _speech_metrics(bundle, speech_test, Path(datasets.feature_cache))
     champion_version = model_registry.registry.champion()
     champion = None
     if champion_version is not None and str(champion_version.version) != emotion_model["version"]:
-        champion_model_, champion_dir = load_registered_text_model(
+        champion_bundle, champion_dir = load_registered_bundle(
             model_registry.tracking_uri, f"models:/{model_registry.model_name}@{CHAMPION}")
-        champion = evaluate_text_model(champion_model_, champion_dir, test, 10)
+        champion = evaluate_text_model(champion_bundle.text, champion_dir, test, 10)
         champion["version"] = str(champion_version.version)
     png = confusion_matrix_png(candidate["confusion_matrix"],
                                Path(storage.root) / "models" / "evaluation" / f"{emotion_model['version']}-cm.png",
-                               f"{emotion_model['registered_model']} v{emotion_model['version']} (test)")
+                               f"{emotion_model['registered_model']} v{emotion_model['version']} (text test)")
     client = mlflow.tracking.MlflowClient(model_registry.tracking_uri)
     run_id = emotion_model["mlflow_run_id"]
     for key in ("accuracy", "macro_f1", "weighted_f1", "uar", "ece", "ece_uncalibrated", "size_mb"):
         client.log_metric(run_id, f"test_{key}", candidate[key])
     for key, value in candidate["per_class_f1"].items():
         client.log_metric(run_id, f"test_f1_{key}", value)
+    for branch, metrics in candidate["speech"].items():
+        for key in ("accuracy", "uar", "macro_f1"):
+            client.log_metric(run_id, f"speech_test_{branch}_{key}", metrics[key])
     client.log_metric(run_id, "latency_p50_ms", candidate["latency"]["p50_ms"])
     client.log_metric(run_id, "latency_p95_ms", candidate["latency"]["p95_ms"])
     client.log_artifact(run_id, str(png), artifact_path="evaluation")
     record = {"candidate": candidate, "champion": champion, "version": emotion_model["version"],
               "model": emotion_model, "test_examples": len(test)}
     per_class = pd.DataFrame({"f1": candidate["per_class_f1"]}).round(3)
+    speech_table = pd.DataFrame(candidate["speech"]).T[["accuracy", "uar", "macro_f1"]].round(4) \
+        if candidate["speech"] else pd.DataFrame()
     return dg.MaterializeResult(value=record, metadata={
-        "version": emotion_model["version"], "test_examples": len(test),
+        "version": emotion_model["version"], "test_examples": len(test), "speech_test_examples": len(speech_test),
         "accuracy": round(candidate["accuracy"], 4), "macro_f1": round(candidate["macro_f1"], 4),
         "weighted_f1": round(candidate["weighted_f1"], 4), "uar": round(candidate["uar"], 4),
         "ece": round(candidate["ece"], 4), "ece_uncalibrated": round(candidate["ece_uncalibrated"], 4),
         "latency_p50_ms": round(candidate["latency"]["p50_ms"], 2),
         "latency_p95_ms": round(candidate["latency"]["p95_ms"], 2), "size_mb": round(candidate["size_mb"], 1),
         "per_class_f1": dg.MetadataValue.md(_table_md(per_class)),
+        "speech_branches": dg.MetadataValue.md(_table_md(speech_table) if len(speech_table) else "no speech test"),
         "confusion_matrix": dg.MetadataValue.path(str(png)),
         "champion_version": champion["version"] if champion else "none",
         "champion_weighted_f1": round(champion["weighted_f1"], 4) if champion else float("nan"),
@@ -205,7 +260,8 @@ def champion_model(
     registry.promote(version, "; ".join(decision.reasons))
     card = render_model_card(model_registry.model_name, version, model_evaluation["model"],
                              model_evaluation["candidate"], decision.reasons)
-    card_path = atomic.write_text(Path(storage.root) / "models" / "cards" / f"{model_registry.model_name}-v{version}.md",
+    cards = Path(storage.root) / "models" / "cards"
+    card_path = atomic.write_text(cards / f"{model_registry.model_name}-v{version}.md",
                                   card)
     client = mlflow.tracking.MlflowClient(model_registry.tracking_uri)
     client.log_artifact(model_evaluation["model"]["mlflow_run_id"], str(card_path), artifact_path="model_card")

@@ -23,6 +23,8 @@ class TextModelConfig(dg.Config):
     max_validation_examples: int | None = Field(600, description="Subsample the validation split.")
     search_learning_rates: list[float] = Field([], description="If set: train once per rate, keep the best "
                                                                 "on validation (a small hyperparameter search).")
+    max_speech_examples: int | None = Field(None, description="Subsample each speech split (None: all of it).")
+    acoustic_c: float = Field(3.0, description="SVM regularisation of the acoustic branch.")
     seed: int = 13
 
 

@@ -44,7 +44,6 @@ def extract_features(clips: pd.DataFrame, cache_dir: Path, n_jobs: int = 2) -> t
     )
     features = np.stack([r[0] for r in rows])
     log_mel = np.stack([r[1] for r in rows])
-    with atomic.atomic_path(cache) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, features=features, log_mel=log_mel)
+    with atomic.atomic_path(cache) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, features=features, log_mel=log_mel)
     return features, log_mel

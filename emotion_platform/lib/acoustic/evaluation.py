@@ -13,7 +13,6 @@ from sklearn.preprocessing import StandardScaler
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.metrics import classification_metrics
 
-
 FitPredict = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 

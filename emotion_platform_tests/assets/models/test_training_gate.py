@@ -31,7 +31,7 @@ from emotion_platform.settings import PlatformSettings
 
 ASSETS = [training_examples, splits, emotion_model, model_evaluation, champion_model, promotion_gate]
 SMALL = {"max_train_examples": 300, "max_validation_examples": 120, "epochs": 1, "learning_rate": 2e-4,
-         "max_length": 48, "batch_size": 16}
+         "max_length": 48, "batch_size": 16, "max_speech_examples": 120}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,8 @@ def platform(tmp_path_factory):
     uri = f"sqlite:///{root / 'mlflow.db'}"
     resources = {
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
-        "datasets": DatasetsResource(root=str(PlatformSettings().datasets_dir)),
+        "datasets": DatasetsResource(root=str(PlatformSettings().datasets_dir),
+                                     feature_cache=str(PlatformSettings().cache_dir / "features")),
         "mlflow": mlflow_tracking_resource.configured({
             "experiment_name": "test-emotion", "mlflow_tracking_uri": uri,
             "artifact_root": str(root / "artifacts")}),
@@ -83,7 +84,11 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert run.data.tags["dagster_run_id"] == first.run_id
     assert {"val_macro_f1", "test_weighted_f1", "latency_p95_ms", "train_loss"} <= set(run.data.metrics)
     card = Path(first.asset_value("champion_model")["card"]).read_text()
-    assert "MELD" in card and "Intended use" in card and "weighted F1" in card
+    assert "MELD" in card and "RAVDESS" in card and "Intended use" in card and "weighted F1" in card
+    speech = evaluation["speech"]
+    assert set(speech) == {"text", "acoustic", "fused"}
+    assert speech["acoustic"]["uar"] > 1 / 7  # above chance on held-out actors
+    assert speech["fused"]["n"] == speech["acoustic"]["n"] > 0
 
     rest = dg.AssetSelection.assets(emotion_model, model_evaluation, champion_model)  # with their checks
     worse = train(platform, SMALL | {"learning_rate": 1e-9}, selection=rest)
