@@ -6,5 +6,6 @@ FEATURES_GROUP = "features"
 MODELS_GROUP = "models"
 DRIFT_GROUP = "drift"
 SERVING_GROUP = "serving"
+PREDICTIONS_GROUP = "predictions"
 
 MEDIA_PARTITIONS_NAME = "media_files"

@@ -14,10 +14,12 @@ from emotion_platform.assets.models.assets import (
     splits,
     training_examples,
 )
+from emotion_platform.assets.predictions.assets import media_emotions, segment_emotions
 from emotion_platform.assets.transcripts.assets import transcripts
-from emotion_platform.jobs import media_pipeline_job, training_job
+from emotion_platform.jobs import media_pipeline_job, prediction_job, training_job
 from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import (
+    ChampionModelResource,
     DatasetsResource,
     ModelRegistryResource,
     PromotionPolicyResource,
@@ -57,14 +59,16 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
             tracking_uri=settings.tracking_uri, model_name=settings.registered_model
         ),
         "promotion_policy": PromotionPolicyResource(),
+        "champion": ChampionModelResource(tracking_uri=settings.tracking_uri, model_name=settings.registered_model),
     }
 
 
 def build_definitions(settings: PlatformSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media, transcripts, training_examples, splits, emotion_model, model_evaluation, champion_model],
+        assets=[media, transcripts, segment_emotions, media_emotions,
+                training_examples, splits, emotion_model, model_evaluation, champion_model],
         asset_checks=[promotion_gate],
-        jobs=[media_pipeline_job, training_job],
+        jobs=[media_pipeline_job, prediction_job, training_job],
         sensors=[build_inbox_sensor(media_pipeline_job)],
         resources=build_resources(settings),
     )

@@ -15,3 +15,9 @@ training_job = dg.define_asset_job(
     hooks={end_mlflow_on_run_finished},
     description="Build the training data, train a candidate, evaluate it, and promote it if the gate passes.",
 )
+
+prediction_job = dg.define_asset_job(
+    name="predict_media",
+    selection=dg.AssetSelection.groups("predictions"),
+    description="Segment and file-level emotions of one media file (one partition) from the champion model.",
+)

@@ -25,6 +25,9 @@ def fuse(distributions: dict[str, np.ndarray | None], weights: dict[str, float])
         if not present:
             raise ValueError("no branch produced a distribution")
         weights = dict.fromkeys(present, 1.0)
+    if len(present) == 1:
+        (only,) = present.values()
+        return only / only.sum(axis=1, keepdims=True)
     total = sum(weights[k] for k in present)
     log_p = sum((weights[k] / total) * np.log(v + EPS) for k, v in present.items())
     p = np.exp(log_p - log_p.max(axis=1, keepdims=True))

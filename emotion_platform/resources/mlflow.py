@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_mlflow import mlflow_tracking
 from dagster_mlflow.resources import MlFlow
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from emotion_platform.lib.gate import GateConfig
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
@@ -61,3 +61,26 @@ class PromotionPolicyResource(dg.ConfigurableResource):
     @property
     def gate(self) -> GateConfig:
         return GateConfig(self.min_weighted_f1, self.max_p95_latency_ms, self.tolerance)
+
+
+class ChampionModelResource(dg.ConfigurableResource):
+    """The approved emotion model (MLflow alias ``champion``), loaded once per run."""
+
+    tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
+    model_name: str = Field("emotion-model", description="Registered model name.")
+    alias: str = Field("champion", description="Which alias to serve.")
+
+    _loaded: tuple | None = PrivateAttr(default=None)
+
+    def get(self):
+        """(bundle, version) of the model behind the alias; a clear error when there is none yet."""
+        if self._loaded is None:
+            from emotion_platform.lib.tracking import load_registered_bundle
+
+            version = ModelRegistry(self.tracking_uri, self.model_name).version_by_alias(self.alias)
+            if version is None:
+                raise dg.Failure(f"no model has the alias '{self.alias}' in '{self.model_name}' yet: materialize "
+                                 "the models group (job train_and_promote) first")
+            bundle, _ = load_registered_bundle(self.tracking_uri, f"models:/{self.model_name}/{version.version}")
+            self._loaded = (bundle, str(version.version))
+        return self._loaded

@@ -107,3 +107,52 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert (restored, demoted) == ("1", "3")
     assert str(registry.champion().version) == "1"
     assert str(registry.version_by_alias("previous-champion").version) == "3"
+
+
+def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivox) -> None:
+    """Runs after the gate test in this module (the champion exists): media -> transcripts -> emotions."""
+    import shutil
+
+    from emotion_platform.assets.media.assets import media
+    from emotion_platform.assets.predictions.assets import media_emotions, segment_emotions
+    from emotion_platform.assets.transcripts.assets import transcripts
+    from emotion_platform.lib.media.admission import admit
+    from emotion_platform.lib.media.inbox import scan_inbox
+    from emotion_platform.resources import TranscriberResource
+    from emotion_platform.resources.mlflow import ChampionModelResource
+
+    storage = platform["resources"]["storage"]
+    inbox = Path(storage.inbox)
+    inbox.mkdir(parents=True, exist_ok=True)
+    for path in (librivox[0].path, samples["music_animation.mp4"], samples["talking_head.mp4"]):
+        shutil.copyfile(path, inbox / path.name)
+    keys = {}
+    for item in scan_inbox(inbox, {}, settle_s=0).ready:
+        keys[item.path.name] = admit(item, storage.media_store, storage.max_bytes).media_id
+    instance = platform["instance"]
+    instance.add_dynamic_partitions("media_files", list(keys.values()))
+    resources = platform["resources"] | {
+        "transcriber": TranscriberResource(backend="faster-whisper", model="tiny.en", device="cpu",
+                                           cache_dir=str(PlatformSettings().cache_dir)),
+        "champion": ChampionModelResource(tracking_uri=platform["uri"], model_name="emotion-text-test"),
+    }
+    outcomes = {}
+    for name, key in keys.items():
+        result = dg.materialize([media, transcripts, segment_emotions, media_emotions], partition_key=key,
+                                instance=instance, resources=resources)
+        assert result.success
+        outcomes[name] = result
+    speech = outcomes[librivox[0].path.name]
+    segments = __import__("json").loads(Path(speech.asset_value("segment_emotions")).read_text())["segments"]
+    assert segments and all(abs(sum(s["emotions"].values()) - 1) < 1e-3 for s in segments)
+    assert all(s["text_branch"] and s["acoustic_branch"] for s in segments)
+    meta = speech.asset_materializations_for_node("media_emotions")[0].metadata
+    assert meta["timeline"].value.startswith("![emotion timeline](data:image/png;base64,")
+    # Music: no words, but audio: the acoustic branch alone gives the file's emotions.
+    music = outcomes["music_animation.mp4"]
+    music_segments = __import__("json").loads(Path(music.asset_value("segment_emotions")).read_text())["segments"]
+    assert len(music_segments) == 1 and music_segments[0]["text_branch"] is None
+    assert music_segments[0]["acoustic_branch"] == music_segments[0]["emotions"]
+    # Video without audio: nothing to classify yet (the face branch is not part of this model).
+    silent = outcomes["talking_head.mp4"].asset_materializations_for_node("media_emotions")[0].metadata
+    assert silent["dominant"].value == "none"

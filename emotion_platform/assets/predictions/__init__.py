@@ -1,0 +1,1 @@
+"""Group ``predictions``: emotions of each media partition from the champion model."""

@@ -1,0 +1,59 @@
+"""``segment_emotions`` and ``media_emotions``: the champion model applied to each media file."""
+
+import base64
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from emotion_platform.assets.partitions import media_partitions
+from emotion_platform.constants import PREDICTIONS_GROUP
+from emotion_platform.lib import atomic
+from emotion_platform.lib.media.decode import load_audio
+from emotion_platform.lib.predict import media_summary, timeline_png
+from emotion_platform.lib.predict import segment_emotions as predict_segments
+from emotion_platform.lib.transcription.types import Transcript
+from emotion_platform.resources import StorageResource
+from emotion_platform.resources.mlflow import ChampionModelResource
+
+
+@dg.asset(partitions_def=media_partitions, group_name=PREDICTIONS_GROUP, kinds={"pytorch"})
+def segment_emotions(
+    context: dg.AssetExecutionContext, media: dict, transcripts: str, storage: StorageResource,
+    champion: ChampionModelResource,
+) -> dg.MaterializeResult[str]:
+    """Per transcript segment: the text, acoustic and fused emotion distributions (champion model)."""
+    transcript = Transcript.model_validate_json(Path(transcripts).read_text())
+    audio = load_audio(Path(media["audio"]["path"])) if media.get("audio") else None
+    bundle, version = champion.get()
+    segments = predict_segments(bundle, transcript, audio, context.partition_key)
+    record = {"media_id": context.partition_key, "model_version": version, "segments": segments,
+              "transcript_status": transcript.status}
+    path = atomic.write_json(Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record)
+    rows = ["| start | end | top | text |", "|---|---|---|---|"] + [
+        f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']} | {(s['text'] or '(no words)').replace('|', '/')} |"
+        for s in segments[:30]]
+    return dg.MaterializeResult(value=str(path), metadata={
+        "segments": len(segments), "model_version": version, "file": dg.MetadataValue.path(str(path)),
+        "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {transcript.reason}"),
+    })
+
+
+@dg.asset(partitions_def=media_partitions, group_name=PREDICTIONS_GROUP, kinds={"pandas"})
+def media_emotions(
+    context: dg.AssetExecutionContext, segment_emotions: str, storage: StorageResource
+) -> dg.MaterializeResult[str]:
+    """The file-level summary: duration-weighted emotion distribution, dominant emotion, timeline plot."""
+    record = json.loads(Path(segment_emotions).read_text())
+    summary = media_summary(record["segments"]) | {"media_id": context.partition_key,
+                                                    "model_version": record["model_version"]}
+    out_dir = Path(storage.root) / "predictions"
+    path = atomic.write_json(out_dir / f"{context.partition_key}.summary.json", summary)
+    metadata = {"dominant": summary["dominant"] or "none", "segments": summary["segments"],
+                "model_version": record["model_version"], "file": dg.MetadataValue.path(str(path))}
+    if summary["emotions"]:
+        png = timeline_png(record["segments"], out_dir / f"{context.partition_key}.timeline.png", context.partition_key)
+        encoded = base64.b64encode(png.read_bytes()).decode()
+        metadata["timeline"] = dg.MetadataValue.md(f"![emotion timeline](data:image/png;base64,{encoded})")
+        metadata["distribution"] = dg.MetadataValue.json(summary["emotions"])
+    return dg.MaterializeResult(value=str(path), metadata=metadata)
