@@ -1,5 +1,5 @@
 # emotion_platform: the two commands are `make demo` and `make test`; both set up what is missing first.
-.PHONY: setup demo test ingest ui lint lock bench clean-data
+.PHONY: setup demo test ingest ui lint lock bench clean-data mlflow-ui train rollback
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -36,4 +36,13 @@ lock:
 	  --no-emit-package triton -o requirements/lock.txt
 
 clean-data:
-	rm -rf data/media data/transcripts data/quarantine data/inbox $(DAGSTER_HOME)
+	rm -rf data/media data/transcripts data/quarantine data/inbox data/predictions data/models data/training data/mlflow $(DAGSTER_HOME)
+
+mlflow-ui: setup
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/data/mlflow/mlflow.db --host 127.0.0.1 --port 5000 --workers 1
+
+train: setup
+	$(BIN)/emotion-platform train
+
+rollback: setup
+	$(BIN)/emotion-platform rollback

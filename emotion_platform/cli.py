@@ -148,14 +148,99 @@ def demo() -> None:
         settled = broken.stat().st_mtime - 60
         os.utime(broken, (settled, settled))
     _ingest()
+    console.print("\n[bold]Training[/] a short configuration; the demo gates it with a 0.35 weighted-F1 floor "
+                  "(the deployment floor is 0.55, met by `emotion-platform train --full`)")
+    _train(short=True, min_weighted_f1=0.35)
+    _predict()
     home = os.environ["DAGSTER_HOME"]
     console.print(
         "\n[bold]Where to look[/]\n"
         f"  artifacts:   {settings.data_dir}  (media/, transcripts/, quarantine/)\n"
         f"  Dagster UI:  make ui   (runs `dagster dev -w workspace.yaml` with DAGSTER_HOME={home}),\n"
-        "               then open http://127.0.0.1:3000 -> Assets -> media / transcripts\n"
+        "               then open http://127.0.0.1:3000 -> Assets -> media, transcripts, models, predictions\n"
+        f"  MLflow UI:   make mlflow-ui  (runs, metrics, confusion matrices, model versions and aliases)\n"
         f"  more media:  drop files into {settings.inbox} and run `make ingest` (or let the sensor pick them up)"
     )
+
+
+def _train(short: bool, min_weighted_f1: float | None) -> bool:
+    import dagster as dg
+
+    from emotion_platform.instance import ensure_dagster_home
+    from emotion_platform.pipeline import SHORT_TRAINING, train_and_promote
+
+    ensure_dagster_home()
+    settings = get_settings()
+    model_config = SHORT_TRAINING if short else {"max_train_examples": None, "max_validation_examples": None,
+                                                 "epochs": 3, "learning_rate": 8e-5}
+    evaluation_config = {"max_test_examples": 800} if short else {}
+    console.print(f"training ({'short' if short else 'full'} configuration): {model_config}")
+    with dg.DagsterInstance.get() as instance:
+        result = train_and_promote(instance, model_config, evaluation_config, min_weighted_f1)
+    if not result.asset_materializations_for_node("model_evaluation"):
+        raise click.ClickException(f"training run {result.run_id} failed; see it in the Dagster UI")
+    meta = result.asset_materializations_for_node("model_evaluation")[0].metadata
+    gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "promotion_gate")
+    table = Table(title=f"model version {meta['version'].value} (MLflow: {settings.tracking_uri})")
+    for column in ("test weighted F1", "macro F1", "accuracy", "ECE", "p95 ms", "size MB", "gate"):
+        table.add_column(column)
+    table.add_row(*(f"{meta[k].value:.3f}" for k in ("weighted_f1", "macro_f1", "accuracy", "ece")),
+                  f"{meta['latency_p95_ms'].value:.1f}", f"{meta['size_mb'].value:.0f}",
+                  "passed" if gate.passed else "refused")
+    console.print(table)
+    console.print(f"gate: {gate.metadata['reasons'].value}")
+    return gate.passed
+
+
+@main.command()
+@click.option("--full", is_flag=True, help="Full MELD training split, 3 epochs (tens of minutes on 2 cores).")
+@click.option("--min-weighted-f1", type=float, default=None, help="Override the gate's quality floor.")
+def train(full: bool, min_weighted_f1: float | None) -> None:
+    """Train a candidate, evaluate it and promote it to champion if the gate passes."""
+    _train(short=not full, min_weighted_f1=min_weighted_f1)
+
+
+@main.command()
+def rollback() -> None:
+    """Give the champion alias back to the previous champion."""
+    from emotion_platform.lib.tracking import ModelRegistry
+
+    settings = get_settings()
+    restored, demoted = ModelRegistry(settings.tracking_uri, settings.registered_model).rollback()
+    console.print(f"{settings.registered_model}: champion is version {restored} again (version {demoted} demoted "
+                  "to previous-champion)")
+
+
+def _predict() -> None:
+    import dagster as dg
+
+    from emotion_platform.definitions import defs
+    from emotion_platform.instance import ensure_dagster_home
+    from emotion_platform.pipeline import known_media, latest_value_metadata, predict_all
+
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        keys = [k for k in known_media(instance)
+                if latest_value_metadata(instance, "media", k).get("status") == "ready"]
+        outcome = predict_all(defs, instance, keys)
+        table = Table(title="media emotions (champion model)")
+        for column in ("media id", "dominant", "segments", "distribution"):
+            table.add_column(column, overflow="fold")
+        for key in keys:
+            meta = latest_value_metadata(instance, "media_emotions", key)
+            dist = meta.get("distribution") or {}
+            top = ", ".join(f"{e} {p:.2f}" for e, p in sorted(dist.items(), key=lambda x: -x[1])[:3])
+            table.add_row(key, str(meta.get("dominant", "failed" if not outcome[key] else "")),
+                          str(meta.get("segments", "")), top)
+    console.print(table)
+    if not all(outcome.values()):
+        raise click.ClickException(f"prediction failed for {[k for k, ok in outcome.items() if not ok]}")
+
+
+@main.command()
+def predict() -> None:
+    """Emotions of every ingested media file, from the champion model."""
+    _predict()
 
 
 @main.command("quarantine")

@@ -6,14 +6,7 @@ import dagster as dg
 
 from emotion_platform.assets.media.assets import media
 from emotion_platform.assets.media.sensors import build_inbox_sensor
-from emotion_platform.assets.models.assets import (
-    champion_model,
-    emotion_model,
-    model_evaluation,
-    promotion_gate,
-    splits,
-    training_examples,
-)
+from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
 from emotion_platform.assets.predictions.assets import media_emotions, segment_emotions
 from emotion_platform.assets.transcripts.assets import transcripts
 from emotion_platform.jobs import media_pipeline_job, prediction_job, training_job
@@ -65,9 +58,8 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
 
 def build_definitions(settings: PlatformSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media, transcripts, segment_emotions, media_emotions,
-                training_examples, splits, emotion_model, model_evaluation, champion_model],
-        asset_checks=[promotion_gate],
+        assets=[media, transcripts, segment_emotions, media_emotions, *TRAINING_ASSETS],
+        asset_checks=TRAINING_CHECKS,
         jobs=[media_pipeline_job, prediction_job, training_job],
         sensors=[build_inbox_sensor(media_pipeline_job)],
         resources=build_resources(settings),

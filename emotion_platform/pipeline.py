@@ -34,7 +34,7 @@ def evaluate_inbox_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) ->
     cursor = cursor_file.read_text() if cursor_file.exists() else None
     sensor = defs.resolve_sensor_def("inbox_sensor")
     with dg.build_sensor_context(
-        instance=instance, cursor=cursor, definitions=defs, resources=defs.resources
+        instance=instance, cursor=cursor, definitions=defs, resources={"storage": defs.resources["storage"]}
     ) as context:
         result = sensor(context)
     if not isinstance(result, dg.SensorResult):
@@ -81,3 +81,44 @@ def known_media(instance: dg.DagsterInstance) -> list[str]:
 
 def to_json(obj: object) -> str:
     return json.dumps(obj, indent=2, default=str)
+
+
+SHORT_TRAINING = {
+    "max_train_examples": 1500, "max_validation_examples": 400, "epochs": 1, "max_length": 64,
+    "learning_rate": 1e-4,
+}
+
+
+def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluation_config: dict,
+                      min_weighted_f1: float | None = None) -> dg.ExecuteInProcessResult:
+    """Materialize the models group (training data -> candidate -> evaluation -> gate -> champion)."""
+    import mlflow
+
+    from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
+    from emotion_platform.definitions import build_resources
+    from emotion_platform.resources.mlflow import PromotionPolicyResource
+    from emotion_platform.settings import get_settings
+
+    resources = build_resources(get_settings())
+    if min_weighted_f1 is not None:
+        resources["promotion_policy"] = PromotionPolicyResource(min_weighted_f1=min_weighted_f1)
+    try:
+        return dg.materialize(
+            [*TRAINING_ASSETS, *TRAINING_CHECKS],
+            instance=instance, resources=resources, raise_on_error=False,
+            tags={"emotion_platform/trigger": "cli-train"},
+            run_config={"ops": {"emotion_model": {"config": model_config},
+                                "model_evaluation": {"config": evaluation_config}},
+                        "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    finally:
+        mlflow.end_run()  # what dagster-mlflow's end_mlflow_on_run_finished hook does for jobs
+
+
+def predict_all(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[str]) -> dict[str, bool]:
+    """Run the prediction job for every media partition; returns success per partition."""
+    job = defs.resolve_job_def("predict_media")
+    return {key: job.execute_in_process(
+        partition_key=key, instance=instance, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    ).success for key in keys}

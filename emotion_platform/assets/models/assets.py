@@ -272,3 +272,7 @@ def champion_model(
         "model_uri": f"models:/{model_registry.model_name}@champion",
         "model_card": dg.MetadataValue.md(card),
     })
+
+
+TRAINING_ASSETS = [training_examples, splits, emotion_model, model_evaluation, champion_model]
+TRAINING_CHECKS = [promotion_gate]

@@ -12,12 +12,11 @@ import mlflow
 import pytest
 
 from emotion_platform.assets.models.assets import (
+    TRAINING_ASSETS,
+    TRAINING_CHECKS,
     champion_model,
     emotion_model,
     model_evaluation,
-    promotion_gate,
-    splits,
-    training_examples,
 )
 from emotion_platform.lib.tracking import ModelRegistry
 from emotion_platform.resources import StorageResource
@@ -29,7 +28,7 @@ from emotion_platform.resources.mlflow import (
 )
 from emotion_platform.settings import PlatformSettings
 
-ASSETS = [training_examples, splits, emotion_model, model_evaluation, champion_model, promotion_gate]
+ASSETS = [*TRAINING_ASSETS, *TRAINING_CHECKS]
 SMALL = {"max_train_examples": 300, "max_validation_examples": 120, "epochs": 1, "learning_rate": 2e-4,
          "max_length": 48, "batch_size": 16, "max_speech_examples": 120}
 
