@@ -84,8 +84,8 @@ def to_json(obj: object) -> str:
 
 
 SHORT_TRAINING = {
-    "max_train_examples": 1500, "max_validation_examples": 400, "epochs": 1, "max_length": 64,
-    "learning_rate": 1e-4,
+    "max_train_examples": 1500, "max_validation_examples": 400, "epochs": 2, "max_length": 64,
+    "learning_rate": 2e-4, "batch_size": 16,
 }
 
 
