@@ -34,16 +34,30 @@ def fuse(distributions: dict[str, np.ndarray | None], weights: dict[str, float])
     return p / p.sum(axis=1, keepdims=True)
 
 
-def fit_weights(distributions: dict[str, np.ndarray], labels: np.ndarray, step: float = 0.1) -> dict[str, float]:
-    """The branch weights (a grid on the simplex) that maximise validation macro F1."""
+def fit_weights(distributions: dict[str, np.ndarray], labels: np.ndarray, step: float = 0.1,
+                min_gain: float = 0.005, min_informative: float = 0.02) -> dict[str, float]:
+    """The branch weights (a grid on the simplex) that maximise validation macro F1.
+
+    A mixture is only chosen when it beats the best single branch by ``min_gain``; otherwise the
+    best branch alone is used, so fusion never trades a real branch for noise from an
+    uninformative one (e.g. the text of scripted, emotion-neutral sentences). A branch whose
+    unweighted average recall is not above chance by ``min_informative`` gets weight 0.
+    """
+    chance = 1.0 / len(np.unique(labels))
+    informative = {k: v for k, v in distributions.items()
+                   if classification_metrics(labels, v)["uar"] > chance + min_informative}
+    if len(informative) <= 1:
+        best = max(distributions, key=lambda k: classification_metrics(labels, distributions[k])["macro_f1"])
+        return {k: float(k == best) for k in distributions}
     names = sorted(distributions)
     grid = np.round(np.arange(0, 1 + 1e-9, step), 3)
-    best, best_f1 = None, -1.0
+    scored = []
     for combo in itertools.product(grid, repeat=len(names)):
-        if not np.isclose(sum(combo), 1.0):
-            continue
-        weights = dict(zip(names, combo, strict=True))
-        f1 = classification_metrics(labels, fuse(distributions, weights))["macro_f1"]
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = weights, f1
-    return {k: float(v) for k, v in best.items()}
+        if np.isclose(sum(combo), 1.0) and all(c == 0 or n in informative for n, c in zip(names, combo, strict=True)):
+            weights = dict(zip(names, (float(c) for c in combo), strict=True))
+            scored.append((classification_metrics(labels, fuse(distributions, weights))["macro_f1"], weights))
+    singles = [(f1, w) for f1, w in scored if sum(v > 0 for v in w.values()) == 1]
+    mixtures = [(f1, w) for f1, w in scored if sum(v > 0 for v in w.values()) > 1]
+    best_single = max(singles, key=lambda x: x[0])
+    best_mixture = max(mixtures, key=lambda x: x[0], default=(-1.0, None))
+    return best_mixture[1] if best_mixture[0] >= best_single[0] + min_gain else best_single[1]

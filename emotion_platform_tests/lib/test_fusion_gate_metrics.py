@@ -63,3 +63,12 @@ def test_label_mappings_are_total_and_explicit() -> None:
     assert labels.map_label(labels.EMORYNLP, "Scared") == "fear"
     with pytest.raises(KeyError, match="no mapping"):
         labels.map_label(labels.MELD, "contempt")
+
+
+def test_an_uninformative_branch_gets_no_weight() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 7, 400)
+    good = np.full((400, 7), 0.05)
+    good[np.arange(400), y] = 0.7
+    constant = np.tile(np.eye(7)[4] * 0.9 + 0.1 / 7, (400, 1))  # always "neutral", like scripted sentences
+    assert fit_weights({"acoustic": good, "text": constant}, y) == {"acoustic": 1.0, "text": 0.0}
