@@ -64,8 +64,32 @@ class FasterWhisperTranscriber(Transcriber):
         per_item: list[list[Segment]] = [[] for _ in items]
         for raw in raw_segments:
             for index, segment in _unpack_segment(raw, packed):
-                per_item[index].append(segment)
+                per_item[index].extend(split_sentences(segment))
         return [(info.language or self.language, sorted(segs, key=lambda s: s.start)) for segs in per_item]
+
+
+SENTENCE_END = (".", "?", "!")
+
+
+def split_sentences(segment: Segment) -> list[Segment]:
+    """Batched decoding yields one segment per window (up to 30 s); split it at sentence ends so that
+    each segment is one utterance (what per-segment emotions are about)."""
+    if not segment.words:
+        return [segment]
+    pieces, current = [], []
+    for word in segment.words:
+        current.append(word)
+        if word.word.endswith(SENTENCE_END):
+            pieces.append(current)
+            current = []
+    if current:
+        pieces.append(current)
+    if len(pieces) == 1:
+        return [segment]
+    return [segment.model_copy(update={
+        "start": words[0].start, "end": max(words[-1].end, words[0].start + 0.01),
+        "text": " ".join(w.word for w in words), "words": words,
+    }) for words in pieces]
 
 
 def _unpack_segment(raw, packed: PackedAudio) -> list[tuple[int, Segment]]:

@@ -77,3 +77,16 @@ def test_hallucination_guard() -> None:
     assert not is_hallucination(_segment("Mmm.", 0.61, 0.8))
     assert is_hallucination(_segment("Thank you for watching!", 0.56, 0.46, logprob=-2.8))
     assert not is_hallucination(_segment("Hello there.", 0.05, 0.3, logprob=-2.0))
+
+
+def test_window_segments_are_split_into_sentences() -> None:
+    from emotion_platform.lib.transcription.faster_backend import split_sentences
+    from emotion_platform.lib.transcription.types import Segment, Word
+
+    words = [Word(word=w, start=i, end=i + 0.5, probability=0.9)
+             for i, w in enumerate(["Hello?", "Oh,", "hello.", "I", "didn't", "know"])]
+    segment = Segment(id=0, start=0, end=6, text="Hello? Oh, hello. I didn't know", words=words,
+                      avg_logprob=-0.2, no_speech_prob=0.01)
+    pieces = split_sentences(segment)
+    assert [p.text for p in pieces] == ["Hello?", "Oh, hello.", "I didn't know"]
+    assert (pieces[1].start, pieces[1].end) == (1, 2.5)
