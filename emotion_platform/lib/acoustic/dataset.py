@@ -12,7 +12,7 @@ from joblib import Parallel, delayed
 from tqdm import tqdm
 
 from emotion_platform.lib import atomic
-from emotion_platform.lib.acoustic.features import FEATURE_VERSION, SR, feature_vector, log_mel_stats
+from emotion_platform.lib.acoustic.features import FEATURE_NAMES, FEATURE_VERSION, SR, feature_vector, log_mel_stats
 
 
 def load_clip(path: str) -> np.ndarray:
@@ -34,13 +34,21 @@ def _both(path: str) -> tuple[np.ndarray, np.ndarray]:
 def extract_features(clips: pd.DataFrame, cache_dir: Path, n_jobs: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """(descriptors, log-mel statistics) for every row's ``audio_path``; computed once, then read from cache."""
     paths = clips["audio_path"].tolist()
-    key = hashlib.sha256(("\n".join(paths) + f"\nv{FEATURE_VERSION}").encode()).hexdigest()[:16]
+    # Keyed by dataset-relative ids, so the cache survives the datasets folder moving.
+    ids = clips["example_id"].tolist() if "example_id" in clips else paths
+    key = hashlib.sha256(("\n".join(ids) + f"\nv{FEATURE_VERSION}").encode()).hexdigest()[:16]
     cache = Path(cache_dir) / f"acoustic-{key}.npz"
     if cache.exists():
         data = np.load(cache)
         return data["features"], data["log_mel"]
-    rows = Parallel(n_jobs=n_jobs, batch_size=16)(
-        delayed(_both)(p) for p in tqdm(paths, desc="acoustic features", unit="clip")
+    if not paths:
+        return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros((0, 128), np.float32)
+    # The first clip runs in this process: librosa's numba kernels compile and fill their on-disk
+    # cache once, instead of in every worker at the same time (concurrent compilation into a fresh
+    # cache has crashed workers).
+    rows = [_both(paths[0])]
+    rows += Parallel(n_jobs=n_jobs, batch_size=16)(
+        delayed(_both)(p) for p in tqdm(paths[1:], desc="acoustic features", unit="clip")
     )
     features = np.stack([r[0] for r in rows])
     log_mel = np.stack([r[1] for r in rows])
