@@ -19,7 +19,7 @@ SPLITS = ("train", "validation", "test")
 def assign_splits(df: pd.DataFrame, seed: int = 13, val_fraction: float = 0.15,
                   test_fraction: float = 0.15) -> pd.DataFrame:
     """``df`` with a ``split`` column."""
-    out = df.copy()
+    out = df.reset_index(drop=True)  # positions, not labels: a concatenated index may repeat
     out["split"] = out["official_split"].map(OFFICIAL)
     rng = np.random.default_rng(seed)
     for _, rows in out[out["split"].isna()].groupby("source"):

@@ -39,28 +39,27 @@ def _finish(df: pd.DataFrame, source: str, mapping: dict[str, str | None]) -> pd
     return df[COLUMNS].reset_index(drop=True)
 
 
+def _dialogues(df: pd.DataFrame, source: str, keys: list[str], mapping: dict[str, str | None]) -> pd.DataFrame:
+    """Utterances of dialogues identified by ``keys`` (split first), ordered by ``utterance_id``."""
+    df["context"] = _with_context(df, keys, "utterance_id")
+    df["group"] = f"{source}-" + df[keys].astype(str).agg("-".join, axis=1)
+    df["example_id"] = df["group"] + "-" + df["utterance_id"].astype(str)
+    df["official_split"] = df["split"]
+    df["speaker"] = f"{source}:" + df["speaker"]
+    return _finish(df, source, mapping)
+
+
 def load_meld(datasets_dir: Path) -> pd.DataFrame:
     """MELD utterances (13,708), with the previous utterance of the dialogue as context."""
     df = _read(Path(datasets_dir) / "meld_text" / "labels.csv")
     df["text"] = df["text"].str.replace("\u2019", "'").str.replace("\u0092", "'").str.strip()
-    df["context"] = _with_context(df, ["split", "dialogue_id"], "utterance_id")
-    df["group"] = "meld-" + df["split"] + "-" + df["dialogue_id"].astype(str)
-    df["example_id"] = df["group"] + "-" + df["utterance_id"].astype(str)
-    df["official_split"] = df["split"]
-    df["speaker"] = "meld:" + df["speaker"]
-    return _finish(df, "meld", labels.MELD)
+    return _dialogues(df, "meld", ["split", "dialogue_id"], labels.MELD)
 
 
 def load_emorynlp(datasets_dir: Path) -> pd.DataFrame:
     """EmoryNLP (Friends) utterances; peaceful/powerful have no counterpart and are left out."""
     df = _read(Path(datasets_dir) / "emorynlp_text" / "labels.csv")
-    keys = ["split", "season", "episode", "scene_id"]
-    df["context"] = _with_context(df, keys, "utterance_id")
-    df["group"] = "emorynlp-" + df[keys].astype(str).agg("-".join, axis=1)
-    df["example_id"] = df["group"] + "-" + df["utterance_id"].astype(str)
-    df["official_split"] = df["split"]
-    df["speaker"] = "emorynlp:" + df["speaker"]
-    return _finish(df, "emorynlp", labels.EMORYNLP)
+    return _dialogues(df, "emorynlp", ["split", "season", "episode", "scene_id"], labels.EMORYNLP)
 
 
 def load_goemotions(datasets_dir: Path) -> pd.DataFrame:
