@@ -3,7 +3,10 @@
 The fused distribution is a weighted geometric mean (log-linear pooling) of the distributions that
 are present: a branch that is missing (no words, no audio, no face) simply drops out and the weights
 of the others are renormalised, so text-only input gets exactly the text branch's distribution.
-Weights are fitted on validation data where several branches are present (:func:`fit_weights`).
+Weights are fitted on validation data where several branches are present (:func:`fit_weights`);
+a branch with no labelled data to fit on (the face branch: no labelled video) enters with a prior
+weight recorded in the bundle (:mod:`emotion_platform.lib.face.branch`). ``fuse`` takes any subset of
+``{"text", "acoustic", "face"}``.
 """
 
 from __future__ import annotations

@@ -45,9 +45,13 @@ Several sources are non-commercial or research-only: a model trained on them inh
 ## Model
 Text branch: fine-tuned `{training["base_encoder"]}` (MiniLM-L6, 22M parameters) with a classification head,
 reading the utterance with the previous utterance as context. Acoustic branch: prosodic and spectral
-descriptors (librosa), speaker-normalised, RBF SVM. Fusion: weighted geometric mean of the present branches.
+descriptors (librosa), speaker-normalised, RBF SVM. Face branch (video): {training.get("face_model") or "none"}
+on Haar-cascade face detections; not trained or evaluated by the platform (no labelled video was available),
+fused with a prior weight. Fusion: weighted geometric mean of the present branches.
 Text probabilities are calibrated by
-temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}).
+temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}), then shifted
+by per-class decision offsets fitted on the validation split for weighted F1
+({evaluation.get("class_bias", "none")}).
 
 Configuration:
 {config}
@@ -64,7 +68,8 @@ Per-class F1 ({", ".join(EMOTIONS)}): {per_class}
 Speech test split (speaker-independent; the text branch reads each clip's sentence):
 {_speech_table(evaluation.get("speech", {}))}
 
-Fusion weights (fitted on the speech validation split): {training.get("fusion_weights", {})}
+Fusion weights (text, acoustic: fitted on the speech validation split; face: a prior):
+{training.get("fusion_weights", {})}
 
 ## Promotion
 {chr(10).join("- " + r for r in gate_reasons)}

@@ -1,4 +1,8 @@
-"""Emotions of a media file: per transcript segment, and a summary over the whole file."""
+"""Emotions of a media file: per transcript segment, and a summary over the whole file.
+
+For video, each segment's face evidence comes from the frames sampled within its time span
+(:mod:`emotion_platform.lib.face`); a video without speech is one span over the whole file.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import numpy as np
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.bundle import EmotionBundle
+from emotion_platform.lib.face.frames import FrameIndex
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.transcription.types import Transcript
 
@@ -21,26 +26,37 @@ def _dist(row: np.ndarray | None, i: int) -> dict[str, float] | None:
 
 
 def segment_emotions(bundle: EmotionBundle, transcript: Transcript, audio: np.ndarray | None,
-                     media_id: str) -> list[dict]:
+                     media_id: str, *, frames: Path | str | FrameIndex | None = None) -> list[dict]:
     """One record per transcript segment: times, text, each branch's and the fused distribution.
 
-    Audio without recognised words (status ``no_speech`` with audio present) becomes one segment
-    over the whole file, classified by the acoustic branch alone.
+    ``frames`` is the video's sampled-frames folder (``index.json`` + JPEGs, as the media stage
+    writes it) or its :class:`FrameIndex`; when given and the bundle has a face branch, each record
+    carries ``face_branch`` (None where no face was found in the span) and ``face_evidence``.
+    Without words, audio (at least 0.5 s) or else a video's frames become one segment over the whole
+    file, classified by the acoustic and/or face branch.
     """
+    index = FrameIndex.read(frames) if isinstance(frames, str | Path) else frames
+    use_faces = bundle.face is not None and index is not None and bool(index.frames)
     if transcript.segments:
         spans = [(s.start, s.end, s.text) for s in transcript.segments]
     elif audio is not None and audio.size >= SAMPLE_RATE // 2:
         spans = [(0.0, audio.size / SAMPLE_RATE, None)]
+    elif use_faces:
+        spans = [(0.0, index.duration_s, None)]
     else:
         return []
     clips = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] if audio is not None else None for a, b, _ in spans]
-    out = bundle.predict_segments([t for _, _, t in spans], clips, group=media_id)
+    span_faces = bundle.face.analyzer().spans(index, [(a, b) for a, b, _ in spans]) if use_faces else None
+    face_dists = [bundle.face.distribution(f.mean) for f in span_faces] if span_faces else None
+    out = bundle.predict_segments([t for _, _, t in spans], clips, group=media_id, faces=face_dists)
     records = []
     for i, (start, end, text) in enumerate(spans):
         fused = _dist(out["fused"], i)
         records.append({
             "start": start, "end": end, "text": text,
             "text_branch": _dist(out["text"], i), "acoustic_branch": _dist(out["acoustic"], i),
+            "face_branch": _dist(out["face"], i),
+            "face_evidence": span_faces[i].evidence() if span_faces else None,
             "emotions": fused, "top": max(fused, key=fused.get) if fused else None,
         })
     return records

@@ -72,3 +72,19 @@ def test_an_uninformative_branch_gets_no_weight() -> None:
     good[np.arange(400), y] = 0.7
     constant = np.tile(np.eye(7)[4] * 0.9 + 0.1 / 7, (400, 1))  # always "neutral", like scripted sentences
     assert fit_weights({"acoustic": good, "text": constant}, y) == {"acoustic": 1.0, "text": 0.0}
+
+
+def test_three_way_fusion_takes_any_subset() -> None:
+    text = np.array([[0.1, 0.05, 0.05, 0.6, 0.1, 0.05, 0.05]])
+    acoustic = np.array([[0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]])
+    face = np.array([[0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.7]])
+    weights = {"text": 0.4, "acoustic": 0.6, "face": 0.5}
+    for name, p in (("text", text), ("acoustic", acoustic), ("face", face)):
+        only = {k: (p if k == name else None) for k in weights}
+        assert np.allclose(fuse(only, weights), p)
+    all_three = fuse({"text": text, "acoustic": acoustic, "face": face}, weights)
+    expected = np.exp((0.4 * np.log(text + 1e-6) + 0.6 * np.log(acoustic + 1e-6) + 0.5 * np.log(face + 1e-6)) / 1.5)
+    assert np.allclose(all_three, expected / expected.sum())
+    # A present branch with weight 0 (e.g. text fitted out) leaves the others; alone it is used as is.
+    assert np.allclose(fuse({"text": text, "face": face}, weights | {"text": 0.0}), face)
+    assert np.allclose(fuse({"text": text, "face": None}, weights | {"text": 0.0}), text)

@@ -22,21 +22,36 @@ def segment_emotions(
     context: dg.AssetExecutionContext, media: dict, transcripts: str, storage: StorageResource,
     champion: ChampionModelResource,
 ) -> dg.MaterializeResult[str]:
-    """Per transcript segment: the text, acoustic and fused emotion distributions (champion model)."""
+    """Per transcript segment: the text, acoustic, face and fused emotion distributions (champion model)."""
     transcript = Transcript.model_validate_json(Path(transcripts).read_text())
     audio = load_audio(Path(media["audio"]["path"])) if media.get("audio") else None
+    frames = Path(media["frames"]["directory"]) if media.get("frames") else None
     bundle, version = champion.get()
-    segments = predict_segments(bundle, transcript, audio, context.partition_key)
+    segments = predict_segments(bundle, transcript, audio, context.partition_key, frames=frames)
+    face_model = bundle.face.model_name if bundle.face is not None else None
     record = {"media_id": context.partition_key, "model_version": version, "segments": segments,
-              "transcript_status": transcript.status}
+              "transcript_status": transcript.status, "face_model": face_model}
     path = atomic.write_json(Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record)
-    rows = ["| start | end | top | text |", "|---|---|---|---|"] + [
-        f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']} | {(s['text'] or '(no words)').replace('|', '/')} |"
-        for s in segments[:30]]
+    rows = ["| start | end | top | face | text |", "|---|---|---|---|---|"] + [
+        f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']} | {_face_cell(s)} | "
+        f"{(s['text'] or '(no words)').replace('|', '/')} |" for s in segments[:30]]
+    with_faces = sum(1 for s in segments if s["face_branch"])
     return dg.MaterializeResult(value=str(path), metadata={
         "segments": len(segments), "model_version": version, "file": dg.MetadataValue.path(str(path)),
+        "face_branch": face_model or "none in this model", "video_frames": frames is not None,
+        "segments_with_faces": with_faces,
         "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {transcript.reason}"),
     })
+
+
+def _face_cell(segment: dict) -> str:
+    evidence = segment["face_evidence"]
+    if evidence is None:
+        return "-"
+    if not segment["face_branch"]:
+        return f"no face in {evidence['frames']} frames"
+    top = max(segment["face_branch"], key=segment["face_branch"].get)
+    return f"{top} ({evidence['faces']} faces / {evidence['frames']} frames)"
 
 
 @dg.asset(partitions_def=media_partitions, group_name=PREDICTIONS_GROUP, kinds={"pandas"})

@@ -151,7 +151,11 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
     music = outcomes["music_animation.mp4"]
     music_segments = __import__("json").loads(Path(music.asset_value("segment_emotions")).read_text())["segments"]
     assert len(music_segments) == 1 and music_segments[0]["text_branch"] is None
-    assert music_segments[0]["acoustic_branch"] == music_segments[0]["emotions"]
-    # Video without audio: nothing to classify yet (the face branch is not part of this model).
-    silent = outcomes["talking_head.mp4"].asset_materializations_for_node("media_emotions")[0].metadata
-    assert silent["dominant"].value == "none"
+    assert music_segments[0]["acoustic_branch"] and music_segments[0]["emotions"]
+    if music_segments[0]["face_branch"] is None:  # the cartoon's faces may or may not be detected
+        assert music_segments[0]["acoustic_branch"] == music_segments[0]["emotions"]
+    # Video without audio: the trained bundle carries the face branch, which alone gives the file's emotions.
+    silent = outcomes["talking_head.mp4"]
+    silent_segments = __import__("json").loads(Path(silent.asset_value("segment_emotions")).read_text())["segments"]
+    assert len(silent_segments) == 1 and silent_segments[0]["face_branch"] == silent_segments[0]["emotions"]
+    assert silent.asset_materializations_for_node("media_emotions")[0].metadata["dominant"].value != "none"
