@@ -1,5 +1,5 @@
 # emotion_platform: the two commands are `make demo` and `make test`; both set up what is missing first.
-.PHONY: setup demo test ingest ui lint lock bench clean-data mlflow-ui train rollback
+.PHONY: setup demo test ingest ui lint lock bench clean-data mlflow-ui train rollback serve bento
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,6 +28,17 @@ lint:
 
 bench: setup
 	$(BIN)/python bench/transcription.py
+
+# The emotion service on http://127.0.0.1:3000 with the MLflow champion (docs/serving.md). Development mode
+# accepts the key "local-development-key" when EMOTION_PLATFORM_SERVING_API_KEYS is not set.
+serve: setup
+	$(BIN)/bentoml serve emotion_platform.serving.service:EmotionClassifier --host 127.0.0.1 --port 3000
+
+# The Bento from the current champion, exported for docker/Dockerfile.bento (BentoML store: $$BENTOML_HOME or ~/bentoml).
+bento: setup
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m emotion_platform.serving.bento \
+	  --tracking-uri "$${EMOTION_PLATFORM_MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/data/mlflow/mlflow.db}"
+	mkdir -p docker/build && $(BIN)/bentoml export emotion_classifier:latest docker/build/emotion_classifier.bento
 
 # Re-resolve the lock file after changing pyproject.toml (needs the registries).
 lock:

@@ -1,0 +1,1 @@
+"""Group ``serving``: the Bento that packages the champion model."""

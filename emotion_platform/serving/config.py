@@ -1,0 +1,71 @@
+"""Serving settings, read from the environment (prefix ``EMOTION_PLATFORM_SERVING_``).
+
+    EMOTION_PLATFORM_SERVING_MODE=production
+    EMOTION_PLATFORM_SERVING_API_KEYS=key-one,key-two
+    EMOTION_PLATFORM_SERVING_DEVICE=auto          # cuda when torch sees a GPU, else cpu
+    EMOTION_PLATFORM_SERVING_TEXT_BATCHING=false  # read when the service module is imported
+
+Where the model comes from (MLflow tracking URI, registered model name) is the platform's own
+setting (:class:`emotion_platform.settings.PlatformSettings`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from emotion_platform.lib.errors import EmotionPlatformError
+
+logger = logging.getLogger(__name__)
+
+# Accepted only in development mode, and only when no key is configured (a warning says so).
+DEVELOPMENT_KEY = "local-development-key"
+
+
+class ServingConfigError(EmotionPlatformError):
+    """The service is configured in a way it refuses to start with."""
+
+
+class ServingSettings(BaseSettings):
+    """How the service authenticates, what it accepts, where it runs its models."""
+
+    model_config = SettingsConfigDict(env_prefix="EMOTION_PLATFORM_SERVING_", env_file=".env", extra="ignore")
+
+    mode: Literal["development", "production"] = Field(
+        "development", description="production refuses to start without API keys.")
+    api_keys: str = Field("", description="Comma-separated API keys accepted on every non-health endpoint.")
+    api_keys_file: Path | None = Field(None, description="A file with one API key per line (e.g. a secret mount).")
+    model_alias: str = Field("champion", description="The MLflow alias of the model to serve.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: the GPU when torch sees one.")
+    transcriber_backend: Literal["openai-whisper", "faster-whisper"] = "faster-whisper"
+    whisper_model: Literal["tiny.en", "base"] = "tiny.en"
+    max_upload_bytes: int = Field(100 * 1024**2, description="Largest accepted upload, in bytes.")
+    max_duration_s: float = Field(15 * 60.0, description="Longest accepted media, in seconds.")
+    min_duration_s: float = Field(0.1, description="Shorter media has nothing to classify.")
+    max_text_request_bytes: int = Field(1024**2, description="Largest accepted JSON body of a text request.")
+    max_utterances: int = Field(256, description="Most utterances in one text request.")
+    max_utterance_chars: int = Field(2000, description="Longest accepted utterance.")
+    text_batching: bool = Field(True, description="Adaptive batching of text requests (read at import).")
+    max_batch_size: int = Field(64, description="Most utterances the adaptive batcher runs together.")
+    max_latency_ms: int = Field(
+        10_000, description="Adaptive batching: a request expected to wait longer is refused (503).")
+    threads: int = Field(4, description="Threads running model calls (text batches and media side by side).")
+
+    def accepted_keys(self) -> frozenset[str]:
+        """The API keys this service accepts; raises in production mode when there are none."""
+        keys = {k.strip() for k in self.api_keys.split(",") if k.strip()}
+        if self.api_keys_file is not None:
+            lines = Path(self.api_keys_file).read_text().splitlines()
+            keys |= {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+        if keys:
+            return frozenset(keys)
+        if self.mode == "production":
+            raise ServingConfigError(
+                "production mode needs API keys: set EMOTION_PLATFORM_SERVING_API_KEYS or "
+                "EMOTION_PLATFORM_SERVING_API_KEYS_FILE")
+        logger.warning("no API key configured: development mode accepts the key %r", DEVELOPMENT_KEY)
+        return frozenset({DEVELOPMENT_KEY})

@@ -1,0 +1,79 @@
+"""One uploaded file to emotions: probe by content, check limits, decode, transcribe, classify.
+
+No BentoML here: the service calls :func:`classify_media` with its loaded models, and so can a test.
+Bad input raises a :class:`~emotion_platform.lib.errors.MediaRejected` subclass (mapped to a status
+by :mod:`emotion_platform.serving.errors`); nothing is kept after the call.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from emotion_platform.lib.bundle import EmotionBundle
+from emotion_platform.lib.media import decode, validation
+from emotion_platform.lib.media.ids import sha256_file
+from emotion_platform.lib.media.probe import MediaInfo, check_riff_complete, probe
+from emotion_platform.lib.predict import media_summary, segment_emotions
+from emotion_platform.lib.transcription.base import Transcriber
+from emotion_platform.lib.transcription.types import Transcript
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int
+    max_duration_s: float
+    min_duration_s: float
+    frame_rate: float = 2.0  # video frames sampled per second for the face branch
+    frame_max_side: int = 640
+
+
+def inspect_upload(path: Path, limits: UploadLimits) -> MediaInfo:
+    """What the upload is, decided by ffprobe on its bytes; raises when it is not acceptable media."""
+    validation.check_file(path, limits.max_bytes)
+    info = probe(path)
+    if info.format_name == "wav":
+        check_riff_complete(path)
+    validation.check_duration(path, info, limits.min_duration_s, limits.max_duration_s)
+    return info
+
+
+def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, limits: UploadLimits) -> dict:
+    """Transcript segments with an emotion distribution each, and a file-level summary.
+
+    For video, when the model has a face branch, sampled frames give each segment face-expression
+    evidence (and a video without sound one segment from the faces alone).
+    """
+    started = time.perf_counter()
+    info = inspect_upload(path, limits)
+    media_id = sha256_file(path)[:12]
+    audio = frames = None
+    with tempfile.TemporaryDirectory(prefix="emotion-upload-") as work:
+        if info.has_audio:
+            decoded = decode.decode_audio(path, Path(work) / "audio.wav", info.duration_s)
+            audio = decode.load_audio(Path(decoded.path))
+        if info.has_video and getattr(bundle, "face", None) is not None:  # frames only where the model uses faces
+            frames = Path(work) / "frames"
+            decode.extract_frames(path, frames, limits.frame_rate, limits.frame_max_side, info.duration_s)
+        decoded_at = time.perf_counter()
+        transcript = (transcriber.transcribe(audio) if audio is not None
+                      else Transcript.empty("no_audio", "the file has no audio track", info.duration_s))
+        transcribed_at = time.perf_counter()
+        segments = segment_emotions(bundle, transcript, audio, media_id, frames=frames)
+        finished = time.perf_counter()
+    return {
+        "media": {"id": media_id, "kind": info.kind, "format": info.format_name, "duration_s": info.duration_s,
+                  "has_audio": info.has_audio, "has_video": info.has_video},
+        "transcript": _transcript_record(transcript),
+        "segments": segments,
+        "summary": media_summary(segments),
+        "timing_s": {"decode": round(decoded_at - started, 3), "transcribe": round(transcribed_at - decoded_at, 3),
+                     "classify": round(finished - transcribed_at, 3), "total": round(finished - started, 3)},
+    }
+
+
+def _transcript_record(transcript: Transcript) -> dict:
+    return {"status": transcript.status, "reason": transcript.reason, "language": transcript.language,
+            "speech_s": transcript.speech_s}

@@ -1,0 +1,121 @@
+"""``EmotionClassifier``: the champion emotion model and the transcriber behind an HTTP API.
+
+    bentoml serve emotion_platform.serving.service:EmotionClassifier --host 127.0.0.1 --port 3000
+
+APIs (POST, JSON unless noted; every one needs an API key):
+
+* ``/classify_text``  ``{"utterances": ["...", ...]}`` -> one emotion distribution per utterance
+  (adaptive batching across requests)
+* ``/classify_media`` multipart ``file=@clip.wav`` (audio or video) -> transcript segments with
+  start/end, text and emotions, and a file-level summary
+* ``/model_info``     which model version serves, on which device and precision
+
+Health: ``/livez`` and ``/readyz`` (no key). Metrics: ``/metrics`` (Prometheus text, key needed).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Annotated
+
+import bentoml
+from pydantic import BaseModel, Field, StringConstraints
+
+from emotion_platform.serving.config import ServingSettings
+from emotion_platform.serving.edge import EdgeMiddleware
+
+with bentoml.importing():
+    from emotion_platform.lib.errors import MediaRejected
+    from emotion_platform.serving.errors import rejection_response
+    from emotion_platform.serving.media import UploadLimits, classify_media
+    from emotion_platform.serving.metrics import service_metrics
+    from emotion_platform.serving.model import LoadedModel, load_from_folder, load_from_registry
+    from emotion_platform.serving.text import classify_utterances
+
+logger = logging.getLogger(__name__)
+
+IMPORT_SETTINGS = ServingSettings()
+MAX_UTTERANCE_CHARS = IMPORT_SETTINGS.max_utterance_chars
+Utterance = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_UTTERANCE_CHARS)]
+
+
+class BentoArguments(BaseModel):
+    """Set by ``bentoml build --arg``: the imported champion this Bento carries (none: use MLflow)."""
+
+    bento_model: str | None = Field(None, description="BentoML model tag, e.g. emotion-model:v3")
+
+
+ARGS = bentoml.use_arguments(BentoArguments)
+
+
+@bentoml.service(
+    name="emotion_classifier",
+    resources={"gpu": 1, "cpu": "2"},
+    workers=1,
+    threads=IMPORT_SETTINGS.threads,
+    traffic={"timeout": 300, "max_concurrency": 256},
+)
+class EmotionClassifier:
+    """Emotions of utterances and of uploaded audio/video, from the approved model."""
+
+    imported_model = bentoml.models.BentoModel(ARGS.bento_model) if ARGS.bento_model else None
+
+    def __init__(self) -> None:
+        from emotion_platform.lib.transcription import build_transcriber
+        from emotion_platform.settings import get_settings
+
+        self.settings = ServingSettings()
+        self.settings.accepted_keys()  # refuse to start in production mode without keys
+        platform = get_settings()
+        self.model: LoadedModel = (
+            load_from_folder(Path(self.imported_model.path), self.settings.device)
+            if self.imported_model is not None
+            else load_from_registry(platform.tracking_uri, platform.registered_model, self.settings.model_alias,
+                                    self.settings.device))
+        self.transcriber = build_transcriber(self.settings.transcriber_backend, self.settings.whisper_model,
+                                             platform.cache_dir, device=self.settings.device)
+        self.limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_duration_s,
+                                   self.settings.min_duration_s)
+        self.metrics = service_metrics()
+        self.ready = True
+        logger.info("serving %s on %s", self.model.describe(), self.model.device)
+
+    def __is_ready__(self) -> bool:
+        return getattr(self, "ready", False)
+
+    @bentoml.api(batchable=IMPORT_SETTINGS.text_batching, max_batch_size=IMPORT_SETTINGS.max_batch_size,
+                 max_latency_ms=IMPORT_SETTINGS.max_latency_ms)
+    def classify_text(
+        self, utterances: Annotated[list[Utterance], Field(min_length=1, max_length=IMPORT_SETTINGS.max_utterances)],
+    ) -> list[dict]:
+        """Emotion distribution of each utterance (the text branch of the champion)."""
+        self.metrics.observe_text_call(len(utterances))
+        return classify_utterances(self.model.bundle, utterances)
+
+    @bentoml.api
+    def classify_media(self, file: Path) -> dict:
+        """Transcript segments of an uploaded audio or video file, each with its emotions, and a summary."""
+        # BentoML stores the upload as tmp<8 random characters><client's file name>.
+        filename = re.sub(r"^tmp[0-9a-z_]{8}", "", Path(file).name) or None
+        try:
+            result = classify_media(Path(file), self.model.bundle, self.transcriber, self.limits)
+        except MediaRejected as error:
+            self.metrics.count_rejection(error.code)
+            return rejection_response(error, filename)
+        self.metrics.observe_media(result["media"]["duration_s"], result["timing_s"]["total"])
+        return result | {"model": self.model.describe()}
+
+    @bentoml.api
+    def model_info(self) -> dict:
+        """The model version this service answers with, its device and precision."""
+        return self.model.describe() | {"transcriber": {"backend": self.transcriber.backend,
+                                                        "model": self.transcriber.model_name,
+                                                        "device": self.transcriber.device},
+                                        "text_batching": IMPORT_SETTINGS.text_batching, "started": _STARTED}
+
+
+_STARTED = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+EmotionClassifier.add_asgi_middleware(EdgeMiddleware)

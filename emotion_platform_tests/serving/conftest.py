@@ -1,0 +1,66 @@
+"""Serving fixtures: one tiny real champion per test session, and the environment pointing at it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from emotion_platform_tests.media_corpus import MAX_BYTES, MAX_DURATION_S
+from emotion_platform_tests.serving.champion import Champion, MaterializedBento, shared_bento, shared_champion
+
+API_KEY = "test-key-0123456789"
+
+
+@pytest.fixture(scope="session")
+def champion(tmp_path_factory) -> Champion:
+    return shared_champion(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def built_bento(tmp_path_factory) -> MaterializedBento:
+    return shared_bento(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def serving_env(champion: Champion, model_cache, tmp_path_factory) -> dict[str, str]:
+    """Environment variables that point the service at the test champion (also used by subprocesses)."""
+    return {
+        "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": champion.tracking_uri,
+        "EMOTION_PLATFORM_REGISTERED_MODEL": champion.name,
+        "EMOTION_PLATFORM_CACHE_DIR": str(model_cache),
+        "EMOTION_PLATFORM_SERVING_API_KEYS": API_KEY,
+        "EMOTION_PLATFORM_SERVING_MODE": "production",
+        "EMOTION_PLATFORM_SERVING_DEVICE": "cpu",
+        "EMOTION_PLATFORM_SERVING_MAX_UPLOAD_BYTES": str(MAX_BYTES),
+        "EMOTION_PLATFORM_SERVING_MAX_DURATION_S": str(MAX_DURATION_S),
+        "BENTOML_HOME": str(tmp_path_factory.mktemp("bentoml-home")),
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+@pytest.fixture(scope="session")
+def applied_env(serving_env):
+    """``serving_env`` applied to this process for the session (in-process ASGI tests)."""
+    saved = {k: os.environ.get(k) for k in serving_env}
+    os.environ.update(serving_env)
+    from emotion_platform.settings import get_settings
+
+    get_settings.cache_clear()
+    yield serving_env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def bad_corpus(tmp_path_factory, samples, librivox):
+    """The project's bad-input corpus (real media cut, mislabelled or oversized), built once."""
+    from emotion_platform_tests.media_corpus import build_bad_corpus
+
+    folder = tmp_path_factory.mktemp("bad-corpus")
+    cases = build_bad_corpus(folder, samples, librivox[0].path)
+    return folder, cases

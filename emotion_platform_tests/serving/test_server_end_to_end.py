@@ -1,0 +1,86 @@
+"""End to end through a real ``bentoml serve`` on 127.0.0.1 of the Bento the ``emotion_bento`` asset built.
+
+Real speech and video in, emotions out; the edge errors through real HTTP. The Bento serves the model it
+carries (no MLflow reachable); loading from the MLflow alias is covered by ``test_service.py``.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.serving.local_server import local_server
+from emotion_platform_tests.serving.conftest import API_KEY
+from emotion_platform_tests.serving.expectations import REJECTED
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture(scope="module")
+def server(serving_env, built_bento, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("server")
+    env = serving_env | {"BENTOML_HOME": str(built_bento.bentoml_home),
+                         # The Bento must not need the registry: point MLflow at an empty database.
+                         "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'absent.db'}"}
+    with (local_server(env=env, target=built_bento.value["bento_tag"], log=folder / "bentoml.log", cwd=folder) as url,
+          httpx.Client(base_url=url, timeout=120) as client):
+        yield client, folder / "bentoml.log"
+
+
+def upload(client: httpx.Client, path, name: str | None = None, headers=AUTH) -> httpx.Response:
+    with open(path, "rb") as handle:
+        return client.post("/classify_media", files={"file": (name or path.name, handle)}, headers=headers)
+
+
+def test_real_speech_clip_through_the_server(server, built_bento, librivox) -> None:
+    client, _ = server
+    response = upload(client, librivox[1].path)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["transcript"]["status"] == "ok"
+    assert result["segments"], result
+    for segment in result["segments"]:
+        assert 0 <= segment["start"] < segment["end"] <= result["media"]["duration_s"] + 0.5
+        assert segment["text"].strip()
+        assert list(segment["emotions"]) == list(EMOTIONS)
+    assert result["summary"]["dominant"] in EMOTIONS
+    champion = built_bento.champion
+    assert result["model"]["source"] == f"models:/{champion.name}/{champion.version}"  # the Bento's own copy
+
+
+def test_real_talking_head_video_through_the_server(server, samples) -> None:
+    client, _ = server
+    response = upload(client, samples["talking_head.mp4"])
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["media"]["kind"] == "video" and result["media"]["has_video"]
+    # No sound track: nothing transcribed (said so), and the faces give the emotions of the one span.
+    assert result["transcript"]["status"] == "no_audio"
+    assert result["segments"] and all(s["face_evidence"] for s in result["segments"])
+    assert list(result["segments"][0]["emotions"]) == list(EMOTIONS)
+
+
+def test_text_and_its_batching_metrics(server) -> None:
+    client, _ = server
+    response = client.post("/classify_text", json={"utterances": ["What a day!", "I'm scared."]}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert [r["text"] for r in response.json()] == ["What a day!", "I'm scared."]
+    metrics = client.get("/metrics", headers=AUTH)
+    assert metrics.status_code == 200
+    assert "bentoml_service_request_duration_seconds_bucket" in metrics.text
+    assert 'endpoint="/classify_text"' in metrics.text
+    assert "emotion_text_utterances_per_model_call_bucket" in metrics.text
+    assert "bentoml_service_adaptive_batch_size_bucket" in metrics.text
+
+
+def test_edge_errors_through_the_server(server, bad_corpus, librivox) -> None:
+    client, log = server
+    folder, _ = bad_corpus
+    assert upload(client, librivox[0].path, headers={}).status_code == 401
+    for name in ("long_lecture.wav", "photo_of_speaker.png", "cut_short.wav", "night_recording.ogg"):
+        response = upload(client, folder / name, name="clip.wav")  # a misleading name changes nothing
+        status, code = REJECTED[name]
+        assert (response.status_code, response.json()["error"]) == (status, code), response.text
+    assert client.get("/readyz").status_code == 200  # the worker survived all of it
+    assert "Traceback" not in log.read_text(errors="replace")

@@ -1,0 +1,159 @@
+"""The service through its ASGI app (in process): real champion from MLflow, real Whisper, real media."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform_tests.serving.conftest import API_KEY
+from emotion_platform_tests.serving.expectations import ACCEPTED_EMPTY, REJECTED
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture(scope="module")
+def client(applied_env):
+    from emotion_platform.serving.service import EmotionClassifier
+
+    with TestClient(EmotionClassifier.to_asgi(), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def assert_distribution(emotions: dict) -> None:
+    assert list(emotions) == list(EMOTIONS)
+    assert abs(sum(emotions.values()) - 1) < 1e-3
+
+
+def test_health_answers_without_a_key(client) -> None:
+    assert client.get("/livez").status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Authorization": "Bearer wrong"}, {"X-API-Key": ""}, {"Authorization": "Basic x"}])
+def test_every_other_endpoint_needs_a_key(client, headers) -> None:
+    for method, path in [("post", "/classify_text"), ("post", "/classify_media"), ("post", "/model_info"),
+                         ("get", "/metrics"), ("get", "/")]:
+        response = getattr(client, method)(path, headers=headers)
+        assert response.status_code == 401, path
+        assert response.json()["error"] == "unauthorized"
+        assert "API key" in response.json()["message"]
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_classify_text_returns_one_distribution_per_utterance(client, champion) -> None:
+    utterances = ["I can't believe you did that!", "Thanks, that's lovely.", "Oh no."]
+    response = client.post("/classify_text", json={"utterances": utterances}, headers={"X-API-Key": API_KEY})
+    assert response.status_code == 200, response.text
+    results = response.json()
+    assert [r["text"] for r in results] == utterances
+    for result in results:
+        assert_distribution(result["emotions"])
+        assert result["top"] == max(result["emotions"], key=result["emotions"].get)
+    # The served model is the champion: same numbers as the bundle loaded directly.
+    from emotion_platform.lib.bundle import EmotionBundle
+
+    direct = EmotionBundle.load(champion.bundle_dir).text.predict_proba(utterances, [""] * 3)
+    served = [[r["emotions"][e] for e in EMOTIONS] for r in results]
+    assert np.allclose(served, direct, atol=1e-3)
+
+
+@pytest.mark.parametrize(("body", "problem"), [
+    ({"utterances": []}, "utterances"), ({"utterances": ["fine", "   "]}, "utterances"),
+    ({"text": ["wrong field"]}, "utterances"), ({"utterances": ["x" * 5000]}, "utterances"),
+])
+def test_bad_text_requests_name_the_problem(client, body, problem) -> None:
+    response = client.post("/classify_text", json=body, headers=AUTH)
+    assert response.status_code == 400
+    assert problem in response.text
+
+
+def test_model_info_names_the_champion_version(client, champion) -> None:
+    info = client.post("/model_info", headers=AUTH).json()
+    assert info["version"] == champion.version and info["name"] == champion.name
+    assert info["device"] == "cpu" and info["precision"] == "float32"
+    assert info["source"] == f"models:/{champion.name}@champion"
+
+
+def test_speech_clip_gives_segments_with_emotions(client, librivox) -> None:
+    clip = librivox[0]
+    with open(clip.path, "rb") as handle:
+        response = client.post("/classify_media", files={"file": ("speech.wav", handle, "audio/wav")}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["media"]["kind"] == "audio" and result["transcript"]["status"] == "ok"
+    segments = result["segments"]
+    assert segments and all(s["end"] > s["start"] and s["text"].strip() for s in segments)
+    for segment in segments:
+        assert_distribution(segment["emotions"])
+    words = " ".join(s["text"] for s in segments).lower()
+    assert sum(w in words for w in clip.reference.lower().split()) >= len(clip.reference.split()) // 2
+    assert result["summary"]["segments"] == len(segments) and result["summary"]["dominant"] in EMOTIONS
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_bad_uploads_get_status_and_a_message_naming_the_file(client, bad_corpus, name) -> None:
+    folder, _ = bad_corpus
+    status, code = REJECTED[name]
+    # The declared content type is a lie on purpose: only the bytes decide.
+    with open(folder / name, "rb") as handle:
+        response = client.post("/classify_media", files={"file": (name, handle, "audio/wav")}, headers=AUTH)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"] == code
+    if status != 413 or code == "too_long":
+        assert body["message"].startswith(f"'{name}': ")
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED_EMPTY))
+def test_media_without_speech_is_answered_with_the_reason(client, bad_corpus, name) -> None:
+    folder, _ = bad_corpus
+    with open(folder / name, "rb") as handle:
+        response = client.post("/classify_media", files={"file": (name, handle, "video/mp4")}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["transcript"]["status"] == ACCEPTED_EMPTY[name]
+    # The test champion has no acoustic branch: a span without words is scored by faces or not at all.
+    for segment in result["segments"]:
+        assert segment["text"] is None and segment["acoustic_branch"] is None
+        assert segment["emotions"] == segment["face_branch"]
+    if not result["media"]["has_video"]:
+        assert result["summary"]["dominant"] is None
+
+
+def test_silent_talking_head_video_is_scored_from_the_faces(client, samples) -> None:
+    with open(samples["talking_head.mp4"], "rb") as handle:
+        response = client.post("/classify_media", files={"file": ("talking_head.mp4", handle)}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["transcript"]["status"] == "no_audio"
+    [segment] = result["segments"]
+    assert segment["start"] == 0.0 and segment["end"] == pytest.approx(result["media"]["duration_s"], abs=0.5)
+    assert_distribution(segment["emotions"])
+    assert segment["face_evidence"] and segment["emotions"] == segment["face_branch"]
+    assert result["summary"]["dominant"] in EMOTIONS
+
+
+def test_upload_over_the_limit_is_refused_before_it_is_read(client) -> None:
+    response = client.post("/classify_media", content=b"x" * 10, headers=AUTH | {
+        "Content-Length": str(10 * 1024**3), "Content-Type": "multipart/form-data; boundary=b"})
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large" and "limit" in response.json()["message"]
+
+
+def test_a_post_without_a_body_needs_no_length_but_a_streamed_one_does(client) -> None:
+    assert client.post("/model_info", headers=AUTH).status_code == 200
+
+    def stream():
+        yield b'{"utterances": ["hi"]}'
+
+    response = client.post("/classify_text", content=stream(), headers=AUTH | {"Content-Type": "application/json"})
+    assert response.status_code == 411 and response.json()["error"] == "length_required"
+
+
+def test_service_keeps_answering_after_bad_requests(client) -> None:
+    client.post("/classify_media", content=b"--b--", headers=AUTH | {"Content-Type": "multipart/form-data; boundary=b"})
+    client.post("/classify_text", content=b"{not json", headers=AUTH | {"Content-Type": "application/json"})
+    assert client.post("/classify_text", json={"utterances": ["still here"]}, headers=AUTH).status_code == 200
