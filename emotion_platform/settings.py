@@ -4,6 +4,9 @@ Every path has an embedded default under the project's ``data/`` folder, so noth
 to run locally::
 
     EMOTION_PLATFORM_DATA_DIR=/srv/emotion emotion-platform demo
+
+One variable picks the deployment profile: ``EMOTION_PLATFORM_DEPLOYMENT=local`` (default: Dagster
+and MLflow on sqlite files) or ``scale`` (both on PostgreSQL, connection in ``EMOTION_PLATFORM_PG_*``).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +42,25 @@ class MediaLimits(BaseSettings):
     frame_max_side: int = Field(640, description="Sampled frames are scaled so no side exceeds this.")
 
 
+class PostgresSettings(BaseSettings):
+    """The PostgreSQL server of the scale profile (Dagster storage and the MLflow backend store)."""
+
+    model_config = SettingsConfigDict(env_prefix="EMOTION_PLATFORM_PG_", extra="ignore")
+
+    host: str = Field("localhost", description="Server host name.")
+    port: int = Field(5432, description="Server port.")
+    user: str = Field("emotion_platform", description="Role the platform connects as.")
+    password: SecretStr = Field(SecretStr(""), description="Its password (empty: trust/peer authentication).")
+    dagster_db: str = Field("dagster", description="Database of Dagster's run, event-log and schedule storage.")
+    mlflow_db: str = Field("mlflow", description="Database of MLflow's backend store (runs and model registry).")
+
+    def url(self, database: str) -> str:
+        """A SQLAlchemy URL for ``database`` on this server, with the psycopg2 driver named explicitly."""
+        secret = self.password.get_secret_value()
+        auth = quote(self.user, safe="") + (f":{quote(secret, safe='')}" if secret else "")
+        return f"postgresql+psycopg2://{auth}@{self.host}:{self.port}/{database}"
+
+
 class PlatformSettings(BaseSettings):
     """Top-level settings of one platform deployment."""
 
@@ -52,19 +75,41 @@ class PlatformSettings(BaseSettings):
     whisper_model: WhisperModelName = "tiny.en"
     transcriber_backend: TranscriberBackend = "faster-whisper"
     device: Device = "auto"
-    deployment: Literal["local", "scale"] = "local"
+    deployment: Literal["local", "scale"] = Field(
+        "local", description="local: sqlite Dagster instance and MLflow store; scale: both on PostgreSQL.")
+    executor: Literal["multiprocess", "k8s"] = Field(
+        "multiprocess", description="Dagster executor: steps as local processes, or one Kubernetes job per step.")
+    max_concurrent_steps: int = Field(2, description="Steps the multiprocess executor runs at once.")
     media: MediaLimits = Field(default_factory=MediaLimits)
-    mlflow_tracking_uri: str | None = Field(None, description="Default: sqlite:///<data_dir>/mlflow/mlflow.db")
+    postgres: PostgresSettings = Field(default_factory=PostgresSettings)
+    mlflow_tracking_uri: str | None = Field(
+        None, description="Default: sqlite:///<data_dir>/mlflow/mlflow.db (local) or the PostgreSQL mlflow_db "
+                          "(scale); an http(s) URL uses an MLflow tracking server.")
+    mlflow_artifact_uri: str | None = Field(
+        None, description="Artifact root of new experiments, e.g. s3://bucket/mlflow (default: data/mlflow/artifacts)")
     mlflow_experiment: str = "emotion-platform"
     registered_model: str = "emotion-model"
 
     @property
     def tracking_uri(self) -> str:
-        return self.mlflow_tracking_uri or f"sqlite:///{self.data_dir / 'mlflow' / 'mlflow.db'}"
+        if self.mlflow_tracking_uri:
+            return self.mlflow_tracking_uri
+        if self.deployment == "scale":
+            return self.postgres.url(self.postgres.mlflow_db)
+        return f"sqlite:///{self.data_dir / 'mlflow' / 'mlflow.db'}"
 
     @property
-    def mlflow_artifact_root(self) -> Path:
-        return self.data_dir / "mlflow" / "artifacts"
+    def mlflow_artifact_root(self) -> str:
+        """Where the platform keeps MLflow artifacts: a URI (object storage) or a local folder."""
+        return self.mlflow_artifact_uri or str(self.data_dir / "mlflow" / "artifacts")
+
+    @property
+    def experiment_artifact_root(self) -> str | None:
+        """The artifact root given to new experiments; None lets an MLflow tracking server use its own
+        (``mlflow server --artifacts-destination``)."""
+        if not self.mlflow_artifact_uri and self.tracking_uri.startswith(("http://", "https://")):
+            return None
+        return self.mlflow_artifact_root
 
     @property
     def inbox(self) -> Path:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything emotion_platform needs on a fresh Debian machine, idempotently:
-#   system packages (ffmpeg, the LibriVox test clips), the virtual environment from the lock file,
+#   system packages (ffmpeg, the LibriVox test clips, PostgreSQL), the virtual environment from the lock file,
 #   the offline Whisper models (hash-checked, converted once) and the sample media.
 # A second run finds everything in place and takes seconds.
 set -euo pipefail
@@ -18,6 +18,8 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 need_apt=()
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 [ -f /usr/share/pocketsphinx/test/data/librivox/transcription ] || need_apt+=(pocketsphinx-testdata)
+# PostgreSQL server binaries: the scale-profile test starts its own throw-away server on loopback.
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

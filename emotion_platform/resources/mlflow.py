@@ -20,12 +20,14 @@ from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
 
 @dg.resource(
     config_schema={**mlflow_tracking.config_schema.config_type.fields,
-                   "artifact_root": dg.Field(str, description="Folder for the experiment's artifacts.")},
+                   "artifact_root": dg.Field(dg.Noneable(str), is_required=False, default_value=None,
+                                            description="Folder or URI for new experiments' artifacts "
+                                                        "(None: the tracking server's).")},
     description="dagster-mlflow's tracking resource, with a local artifact root for new experiments.",
 )
 def mlflow_tracking_resource(context) -> MlFlow:
     config = context.resource_config
-    ensure_experiment(config["mlflow_tracking_uri"], config["experiment_name"], Path(config["artifact_root"]))
+    ensure_experiment(config["mlflow_tracking_uri"], config["experiment_name"], config["artifact_root"])
     return MlFlow(context)
 
 
