@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import dagster as dg
 
+from emotion_platform.assets.datasets.assets import labelled_datasets
+from emotion_platform.assets.drift.assets import DRIFT_ASSETS
+from emotion_platform.assets.drift.jobs import drift_job, drift_report_schedule
+from emotion_platform.assets.drift.resources import DriftMonitorResource
+from emotion_platform.assets.drift.sensors import build_drift_retraining_sensor
 from emotion_platform.assets.media.assets import media
 from emotion_platform.assets.media.sensors import build_inbox_sensor
 from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
 from emotion_platform.assets.predictions.assets import media_emotions, segment_emotions
+from emotion_platform.assets.serving.assets import SERVING_ASSETS, BentoStoreResource, default_bentoml_home
 from emotion_platform.assets.transcripts.assets import transcripts
+from emotion_platform.deployment import build_executor
 from emotion_platform.jobs import media_pipeline_job, prediction_job, training_job
 from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import (
@@ -46,23 +53,29 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
         "mlflow": mlflow_tracking_resource.configured({
             "experiment_name": settings.mlflow_experiment,
             "mlflow_tracking_uri": settings.tracking_uri,
-            "artifact_root": str(settings.mlflow_artifact_root),
+            "artifact_root": settings.experiment_artifact_root,
         }),
         "model_registry": ModelRegistryResource(
             tracking_uri=settings.tracking_uri, model_name=settings.registered_model
         ),
         "promotion_policy": PromotionPolicyResource(),
         "champion": ChampionModelResource(tracking_uri=settings.tracking_uri, model_name=settings.registered_model),
+        "bento_store": BentoStoreResource(home=default_bentoml_home()),
+        "drift_monitor": DriftMonitorResource(tracking_uri=settings.tracking_uri,
+                                              artifact_root=str(settings.mlflow_artifact_root)),
     }
 
 
 def build_definitions(settings: PlatformSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media, transcripts, segment_emotions, media_emotions, *TRAINING_ASSETS],
+        assets=[media, transcripts, segment_emotions, media_emotions, labelled_datasets, *TRAINING_ASSETS,
+                *DRIFT_ASSETS, *SERVING_ASSETS],
         asset_checks=TRAINING_CHECKS,
-        jobs=[media_pipeline_job, prediction_job, training_job],
-        sensors=[build_inbox_sensor(media_pipeline_job)],
+        jobs=[media_pipeline_job, prediction_job, training_job, drift_job],
+        sensors=[build_inbox_sensor(media_pipeline_job), build_drift_retraining_sensor(training_job)],
+        schedules=[drift_report_schedule],
         resources=build_resources(settings),
+        executor=build_executor(settings),
     )
 
 

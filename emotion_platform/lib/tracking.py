@@ -20,14 +20,23 @@ CHAMPION = "champion"
 PREVIOUS = "previous-champion"
 
 
-def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path) -> str:
-    """The experiment id of ``name``, created with its artifacts under ``artifact_root`` if new."""
+def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path | str | None) -> str:
+    """The experiment id of ``name``, created with its artifacts under ``artifact_root`` if new.
+
+    ``artifact_root`` is a local folder, a URI such as ``s3://bucket/mlflow`` (object storage), or None:
+    a tracking server's own artifact store.
+    """
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
-    artifact_root.mkdir(parents=True, exist_ok=True)
-    return client.create_experiment(name, artifact_location=artifact_root.resolve().as_uri())
+    if artifact_root is None:
+        return client.create_experiment(name)
+    if isinstance(artifact_root, str) and "://" in artifact_root:
+        return client.create_experiment(name, artifact_location=artifact_root)
+    folder = Path(artifact_root)
+    folder.mkdir(parents=True, exist_ok=True)
+    return client.create_experiment(name, artifact_location=folder.resolve().as_uri())
 
 
 class EmotionModelPyfunc(mlflow.pyfunc.PythonModel):
@@ -55,8 +64,13 @@ def load_registered_bundle(tracking_uri: str, model_uri: str):
     return wrapper.bundle, wrapper.bundle_dir
 
 
-def log_bundle(bundle_dir: Path, registered_name: str, pip_requirements: list[str]):
-    """Log the bundle folder as a pyfunc in the active run and register a new version of it."""
+def log_bundle(bundle_dir: Path, registered_name: str, pip_requirements: list[str], registry_uri: str):
+    """Log the bundle folder as a pyfunc in the active run and register a new version of it in ``registry_uri``.
+
+    The registry is named explicitly: MLflow registers through its process-wide registry URI, which
+    another client in the same process may have pointed elsewhere.
+    """
+    mlflow.set_registry_uri(registry_uri)
     info = mlflow.pyfunc.log_model(
         name="model",
         python_model=EmotionModelPyfunc(),

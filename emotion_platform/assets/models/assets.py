@@ -9,6 +9,7 @@ import mlflow
 import pandas as pd
 from dagster_mlflow.resources import MlFlow
 
+from emotion_platform.assets.datasets.assets import DATASET_KEYS
 from emotion_platform.assets.models.config import EvaluationConfig, TextModelConfig, TrainingDataConfig
 from emotion_platform.constants import MODELS_GROUP
 from emotion_platform.lib import atomic
@@ -42,7 +43,7 @@ def _table_md(df: pd.DataFrame) -> str:
     return df.to_markdown() if hasattr(df, "to_markdown") else df.to_string()
 
 
-@dg.asset(group_name=MODELS_GROUP, kinds={"pandas"})
+@dg.asset(group_name=MODELS_GROUP, kinds={"pandas"}, deps=DATASET_KEYS)
 def training_examples(
     config: TrainingDataConfig, datasets: DatasetsResource, storage: StorageResource
 ) -> dg.MaterializeResult[str]:
@@ -113,6 +114,7 @@ def emotion_model(
         train_config = TextTrainConfig(
             learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
             class_weighting=config.class_weighting, use_context=config.use_context, seed=config.seed,
+            fit_class_bias=config.fit_class_bias,
         )
         prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
         result = train_text_classifier(
@@ -149,7 +151,8 @@ def emotion_model(
     png = confusion_matrix_png(best.validation["confusion_matrix"],
                                bundle_dir.parent / f"{context.run.run_id}-val.png", "text branch, validation")
     tracker.log_artifact(str(png), artifact_path="evaluation")
-    info = log_bundle(bundle_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS)
+    info = log_bundle(bundle_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS,
+                      model_registry.tracking_uri)
     run_id = tracker.active_run().info.run_id
     train_counts = {**train["source"].value_counts().to_dict(), **speech_train["source"].value_counts().to_dict()}
     record = {
@@ -157,7 +160,8 @@ def emotion_model(
         "registered_model": model_registry.model_name, "version": str(info.registered_model_version),
         "validation": {k: best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")},
         "train_counts": train_counts, "config": best.config | {"acoustic_c": config.acoustic_c},
-        "fusion_weights": weights, "base_encoder": "all-MiniLM-L6-v2" if config.encoder == "minilm" else str(base),
+        "fusion_weights": bundle.fusion_weights, "face_model": bundle.face.model_name if bundle.face else None,
+        "base_encoder": "all-MiniLM-L6-v2" if config.encoder == "minilm" else str(base),
     }
     return dg.MaterializeResult(value=record, metadata={
         "version": record["version"], "mlflow_run_id": run_id, "best_epoch": best.best_epoch,
