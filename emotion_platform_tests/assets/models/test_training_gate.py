@@ -70,6 +70,7 @@ def gate_result(result):
     return next(e for e in result.get_asset_check_evaluations() if e.check_name == "promotion_gate")
 
 
+@pytest.mark.timeout(1800)  # three real fine-tunes: ~3 min on 2 idle cores, far longer when they are shared
 def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> None:
     registry = ModelRegistry(platform["uri"], "emotion-text-test")
 
