@@ -28,7 +28,7 @@ from emotion_platform.lib.datasets.splits import assign_splits  # noqa: E402
 from emotion_platform.lib.datasets.text import load_meld  # noqa: E402
 from emotion_platform.lib.evaluation import evaluate_text_model  # noqa: E402
 from emotion_platform.lib.labels import LABEL_TO_ID  # noqa: E402
-from emotion_platform.lib.metrics import classification_metrics, softmax  # noqa: E402
+from emotion_platform.lib.metrics import classification_metrics  # noqa: E402
 from emotion_platform.lib.text_model.encoder import minilm_dir  # noqa: E402
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier  # noqa: E402
 from emotion_platform.settings import PlatformSettings  # noqa: E402
@@ -62,11 +62,7 @@ def text_part(args, datasets: Path, out: Path) -> dict:
     result.model.save(model_dir)
     ours = evaluate_text_model(result.model, model_dir, test)
     ours["train_seconds"] = result.train_seconds
-    test_logits = result.model.logits(test["text"].tolist(), test["context"].tolist())
-    results["MiniLM fine-tuned, no decision offsets"] = classification_metrics(
-        y_test, softmax(test_logits, result.model.temperature))
     results["MiniLM fine-tuned (ours)"] = ours
-    print(f"decision offsets fitted on MELD dev: {[round(b, 2) for b in result.model.class_bias]}")
     np.save(out / "meld_test_text_proba.npy", result.model.predict_proba(test["text"].tolist(),
                                                                          test["context"].tolist()))
     return results

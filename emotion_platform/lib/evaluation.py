@@ -22,10 +22,9 @@ def evaluate_text_model(model: TextEmotionModel, model_dir: Path, test: pd.DataF
     y = test["label"].map(LABEL_TO_ID).to_numpy()
     texts, contexts = test["text"].tolist(), test["context"].tolist()
     logits = model.logits(texts, contexts)
-    metrics = classification_metrics(y, model.proba_from_logits(logits))
+    metrics = classification_metrics(y, softmax(logits, model.temperature))
     metrics["ece_uncalibrated"] = classification_metrics(y, softmax(logits))["ece"]
     metrics["temperature"] = model.temperature
-    metrics["class_bias"] = [round(float(b), 3) for b in model.class_bias]
     sample = list(zip(texts, contexts, strict=True))[:latency_examples]
     metrics["latency"] = latency_ms(lambda pair: model.predict_proba([pair[0]], [pair[1]]), sample)
     metrics["size_mb"] = folder_size_mb(model_dir)

@@ -65,38 +65,6 @@ def fit_temperature(logits: np.ndarray, y_true: np.ndarray) -> float:
     return float(np.exp(result.x))
 
 
-def fit_class_bias(log_proba: np.ndarray, y_true: np.ndarray, metric: str = "weighted_f1",
-                   grid: np.ndarray | None = None, passes: int = 3) -> np.ndarray:
-    """Per-class offsets added to log-probabilities that maximise a validation metric (decision-threshold tuning).
-
-    Coordinate ascent over a grid, one class at a time; an offset only moves when the metric improves, so
-    the result is never worse than no offsets on the data it was fitted on. Fit on validation, never on test.
-    """
-    y_true = np.asarray(y_true)
-    grid = np.round(np.arange(-1.5, 1.5001, 0.1), 2) if grid is None else grid
-    bias = np.zeros(log_proba.shape[1])
-
-    def score(b: np.ndarray) -> float:
-        pred = (log_proba + b).argmax(axis=1)
-        if metric == "weighted_f1":
-            return float(f1_score(y_true, pred, average="weighted", zero_division=0))
-        return float(f1_score(y_true, pred, labels=sorted(set(y_true)), average="macro", zero_division=0))
-
-    best = score(bias)
-    for _ in range(passes):
-        improved = False
-        for k in range(len(bias)):
-            for value in grid:
-                trial = bias.copy()
-                trial[k] = value
-                s = score(trial)
-                if s > best + 1e-9:
-                    best, bias, improved = s, trial, True
-        if not improved:
-            break
-    return bias
-
-
 def latency_ms(predict: Callable[[object], object], inputs: list, warmup: int = 3) -> dict[str, float]:
     """p50/p95 wall latency of ``predict`` on one input at a time (batch size 1)."""
     for item in inputs[:warmup]:

@@ -49,9 +49,7 @@ descriptors (librosa), speaker-normalised, RBF SVM. Face branch (video): {traini
 on Haar-cascade face detections; not trained or evaluated by the platform (no labelled video was available),
 fused with a prior weight. Fusion: weighted geometric mean of the present branches.
 Text probabilities are calibrated by
-temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}), then shifted
-by per-class decision offsets fitted on the validation split for weighted F1
-({evaluation.get("class_bias", "none")}).
+temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}).
 
 Configuration:
 {config}

@@ -114,7 +114,6 @@ def emotion_model(
         train_config = TextTrainConfig(
             learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
             class_weighting=config.class_weighting, use_context=config.use_context, seed=config.seed,
-            fit_class_bias=config.fit_class_bias,
         )
         prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
         result = train_text_classifier(

@@ -19,8 +19,6 @@ class TextModelConfig(dg.Config):
     class_weighting: str = Field("inverse_sqrt", description="Loss weights against imbalance: inverse_sqrt, "
                                                              "inverse or none.")
     use_context: bool = Field(True, description="Read the previous utterance of the dialogue as context.")
-    fit_class_bias: bool = Field(True, description="Fit per-class decision offsets on validation (weighted F1); "
-                                                   "only with at least 500 validation examples.")
     max_train_examples: int | None = Field(3000, description="Subsample the training split (None: all of it).")
     max_validation_examples: int | None = Field(600, description="Subsample the validation split.")
     search_learning_rates: list[float] = Field([], description="If set: train once per rate, keep the best "

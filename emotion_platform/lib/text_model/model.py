@@ -19,9 +19,7 @@ META_FILE = "emotion_model.json"
 class TextEmotionModel:
     """A sequence classifier over (utterance, previous utterance) pairs, with its tokenizer.
 
-    ``predict_proba`` returns probabilities in :data:`EMOTIONS` order: the logits are divided by the
-    fitted ``temperature`` (calibration), then ``class_bias`` (per-class log-prior offsets fitted on validation
-    to maximise weighted F1; zeros when not fitted) is added before the softmax.
+    ``predict_proba`` returns calibrated probabilities in :data:`EMOTIONS` order.
     """
 
     model: torch.nn.Module
@@ -30,7 +28,6 @@ class TextEmotionModel:
     use_context: bool = True
     temperature: float = 1.0
     device: str = "cpu"
-    class_bias: tuple[float, ...] = (0.0,) * len(EMOTIONS)
 
     @classmethod
     def load(cls, model_dir: Path, device: str = "cpu") -> TextEmotionModel:
@@ -43,15 +40,14 @@ class TextEmotionModel:
         if device == "cuda":
             model = model.half()
         tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-        return cls(model, tokenizer, meta["max_length"], meta["use_context"], meta.get("temperature", 1.0), device,
-                   tuple(meta.get("class_bias", (0.0,) * len(EMOTIONS))))
+        return cls(model, tokenizer, meta["max_length"], meta["use_context"], meta.get("temperature", 1.0), device)
 
     def save(self, model_dir: Path) -> Path:
         model_dir.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(model_dir))
         self.tokenizer.save_pretrained(str(model_dir))
         meta = {"labels": list(EMOTIONS), "max_length": self.max_length, "use_context": self.use_context,
-                "temperature": self.temperature, "class_bias": [float(b) for b in self.class_bias]}
+                "temperature": self.temperature}
         (model_dir / META_FILE).write_text(json.dumps(meta, indent=2))
         return model_dir
 
@@ -73,8 +69,4 @@ class TextEmotionModel:
         return np.concatenate(out) if out else np.zeros((0, len(EMOTIONS)), dtype=np.float32)
 
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 64) -> np.ndarray:
-        return self.proba_from_logits(self.logits(texts, contexts, batch_size))
-
-    def proba_from_logits(self, logits: np.ndarray) -> np.ndarray:
-        """Temperature-scaled, bias-shifted probabilities of raw logits."""
-        return softmax(logits / self.temperature + np.asarray(self.class_bias))
+        return softmax(self.logits(texts, contexts, batch_size), self.temperature)

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID
-from emotion_platform.lib.metrics import classification_metrics, fit_class_bias, fit_temperature, softmax
+from emotion_platform.lib.metrics import classification_metrics, fit_temperature, softmax
 from emotion_platform.lib.text_model.model import TextEmotionModel
 
 
@@ -30,8 +30,6 @@ class TextTrainConfig:
     seed: int = 13
     max_train_examples: int | None = None
     threads: int = 0  # 0: torch's default
-    fit_class_bias: bool = True  # per-class decision offsets fitted on validation (weighted F1) ...
-    min_bias_examples: int = 500  # ... when validation is large enough to fit seven offsets without overfitting
 
     def __post_init__(self) -> None:
         if self.class_weighting not in {"inverse_sqrt", "inverse", "none"}:
@@ -73,9 +71,7 @@ def train_text_classifier(
 ) -> TrainResult:
     """Fine-tune ``base_model_dir`` on ``train``; keep the epoch with the best validation macro F1.
 
-    Temperature scaling is fitted on the validation set afterwards, then (``fit_class_bias``, with at least
-    ``min_bias_examples`` validation examples) per-class decision offsets that maximise validation weighted F1
-    (see :func:`~emotion_platform.lib.metrics.fit_class_bias`).
+    Temperature scaling is fitted on the validation set afterwards.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -131,9 +127,7 @@ def train_text_classifier(
     network.eval()
     val_logits = model.logits(validation["text"].tolist(), validation["context"].tolist())
     model.temperature = fit_temperature(val_logits, y_val)
-    if config.fit_class_bias and len(validation) >= config.min_bias_examples:
-        log_proba = np.log(softmax(val_logits, model.temperature) + 1e-12)
-        model.class_bias = tuple(float(b) for b in fit_class_bias(log_proba, y_val))
-    result.validation = classification_metrics(y_val, model.proba_from_logits(val_logits))
+    result.validation = classification_metrics(y_val, model.predict_proba(
+        validation["text"].tolist(), validation["context"].tolist()))
     result.train_seconds = time.perf_counter() - started
     return result
