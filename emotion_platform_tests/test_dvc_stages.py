@@ -101,7 +101,8 @@ def test_repro_builds_the_data_and_a_model(repo: Repo) -> None:
     assert set(splits["split"]) == {"train", "validation", "test"} and set(splits["source"]) == {"meld",
                                                                                                   "ravdess_speech"}
     record = json.loads((repo.root / "data/models/candidate.json").read_text())
-    client = mlflow.tracking.MlflowClient(f"sqlite:///{repo.root / 'data/mlflow/mlflow.db'}")
+    uri = f"sqlite:///{repo.root / 'data/mlflow/mlflow.db'}"
+    client = mlflow.tracking.MlflowClient(uri, registry_uri=uri)  # not the process-wide registry another test set
     assert client.get_model_version(record["registered_model"], record["version"]).run_id == record["mlflow_run_id"]
     assert client.get_run(record["mlflow_run_id"]).data.params["train_examples"] == "64"
 

@@ -99,7 +99,7 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     assert folder.name == f"{MODEL}-v1" and (folder / "profile.parquet").exists()
     meta = built.asset_materializations_for_node("reference_profile")[0].metadata
     assert meta["model_version"].value == "1" and meta["rows"].value == REFERENCE_ROWS
-    client = mlflow.tracking.MlflowClient(platform["uri"])
+    client = mlflow.tracking.MlflowClient(platform["uri"], registry_uri=platform["uri"])
     model_run = client.get_model_version(MODEL, "1").run_id
     assert {a.path for a in client.list_artifacts(model_run, "drift_reference")} >= {
         "drift_reference/profile.parquet", "drift_reference/reducer.npz"}
