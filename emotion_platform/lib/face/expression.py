@@ -19,7 +19,6 @@ arg-max); the distribution is those scores divided by their sum.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 from pathlib import Path
@@ -30,6 +29,7 @@ from PIL import Image
 from torch import nn
 
 from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.lib.media.ids import sha256_file
 
 PYEMOTION_VERSION = "1.0.0"
 PYEMOTION_MODEL_MEMBER = "PyEmotion/model/main_model.pkl"
@@ -83,14 +83,6 @@ def pyemotion_version() -> str:
     return importlib.metadata.version("PyEmotion")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def preprocess(crops: list[np.ndarray]) -> torch.Tensor:
     """(n, 1, 48, 48) float tensor from grey uint8 crops, normalised as PyEmotion does."""
     arrays = []
@@ -117,7 +109,7 @@ class ExpressionModel:
         path = Path(path) if path is not None else pyemotion_model_path()
         if not path.is_file():
             raise ModelFileMismatch(f"{path} does not exist")
-        actual = sha256_of(path)
+        actual = sha256_file(path)
         if actual != expected_sha256:
             raise ModelFileMismatch(f"{path}: SHA-256 {actual} is not the pinned {expected_sha256}")
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
