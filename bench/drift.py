@@ -33,6 +33,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from evidently import DataDefinition, Dataset, Report  # noqa: E402
 from evidently.presets import DataDriftPreset  # noqa: E402
+from machine import cpu_times, describe  # noqa: E402  (bench/machine.py)
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -151,7 +152,7 @@ def main() -> None:
     cache = settings.cache_dir / "features"
     cache.mkdir(parents=True, exist_ok=True)
     policy = DriftPolicy()
-    started = time.perf_counter()
+    started, machine_before = time.perf_counter(), cpu_times()
 
     data = assign_splits(pd.concat([load_text(settings.datasets_dir, ["meld"]),
                                     load_speech(settings.datasets_dir, ["ravdess_speech"])], ignore_index=True),
@@ -245,7 +246,7 @@ def main() -> None:
         console.print(f"seconds per report, {label} ({len(ref.columns)} columns, HTML included): {best:.2f} s "
                       f"(Evidently defaults, no HTML: {time.perf_counter() - t0:.2f} s)   target <= 5 s")
     console.print(f"bench wall time {time.perf_counter() - started:.0f} s; feature rows: {len(FEATURE_NAMES)} "
-                  "descriptors per clip")
+                  f"descriptors per clip; {describe(machine_before)}")
 
 
 if __name__ == "__main__":

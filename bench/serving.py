@@ -35,6 +35,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pandas as pd  # noqa: E402
+from machine import cpu_times, describe  # noqa: E402  (bench/machine.py)
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -297,6 +298,7 @@ def main() -> None:
     if args.quick:
         args.text_requests, args.minute_repeats = 1000, 1
     console = Console(width=150)
+    machine_before = cpu_times()
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
         work = Path(tmp)
         env, model_line = model_env(args.model, work)
@@ -310,8 +312,7 @@ def main() -> None:
     info = runs[True][1]
     console.print(f"model: {model_line}; serving version {info['version']} on {info['device']} ({info['precision']}); "
                   f"transcriber {info['transcriber']['backend']} {info['transcriber']['model']} on "
-                  f"{info['transcriber']['device']}; CPU cores: {os.cpu_count()}; "
-                  f"load average at the end: {os.getloadavg()[0]:.1f}")
+                  f"{info['transcriber']['device']}; {describe(machine_before)}")
     table = Table(title="bench/serving.py: /classify_text (1 utterance per request) and /classify_media "
                         f"({clip.name}), batching on vs off (baseline)")
     for col in ("API", "batching", "conc.", "requests", "ok/s", "p50 ms", "p95 ms", "p99 ms", "4xx", "5xx",

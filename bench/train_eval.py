@@ -21,6 +21,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
+from machine import cpu_times, describe  # noqa: E402  (bench/machine.py)
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
@@ -55,7 +56,7 @@ def text_part(args, datasets: Path, out: Path) -> dict:
         y_test, lr.predict_proba(tfidf.transform(test["text"])))
     results["TF-IDF + logistic regression"]["train_seconds"] = time.perf_counter() - started
     config = TextTrainConfig(learning_rate=args.learning_rate, epochs=args.epochs, batch_size=32, max_length=96,
-                             class_weighting=args.class_weighting)
+                             class_weighting=args.class_weighting, selection_metric=args.selection_metric)
     result = train_text_classifier(train, val, minilm_dir(), config,
                                    on_epoch=lambda row: print(json.dumps(row), flush=True))
     model_dir = out / "text_model"
@@ -122,11 +123,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=8e-5)
     parser.add_argument("--class-weighting", default="none", choices=["none", "inverse_sqrt", "inverse"])
+    parser.add_argument("--selection-metric", default="weighted_f1", choices=["weighted_f1", "macro_f1"])
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     datasets = PlatformSettings().datasets_dir
-    started = time.perf_counter()
+    started, machine_before = time.perf_counter(), cpu_times()
     summary = {}
     if args.part in ("text", "all"):
         summary["text"] = text_part(args, datasets, args.out)
@@ -141,7 +143,7 @@ def main() -> None:
         text_only = summary["text"]["MiniLM fine-tuned (ours)"]
         print("\nMELD test, fusion: no audio -> the fused distribution is the text branch's: "
               f"weighted F1 {text_only['weighted_f1']:.4f} (identical by construction, see lib/fusion.py)")
-    print(f"\nwall time: {time.perf_counter() - started:.0f} s")
+    print(f"\nwall time: {time.perf_counter() - started:.0f} s; {describe(machine_before)}")
     (args.out / "train_eval.json").write_text(json.dumps(summary, indent=1, default=float))
 
 
