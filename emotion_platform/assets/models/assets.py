@@ -113,7 +113,8 @@ def emotion_model(
     for rate in rates:
         train_config = TextTrainConfig(
             learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
-            class_weighting=config.class_weighting, use_context=config.use_context, seed=config.seed,
+            class_weighting=config.class_weighting, use_context=config.use_context,
+            selection_metric=config.selection_metric, seed=config.seed,
         )
         prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
         result = train_text_classifier(
@@ -121,8 +122,9 @@ def emotion_model(
             on_epoch=lambda row, p=prefix: tracker.log_metrics(
                 {f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"]),
         )
-        context.log.info(f"lr {rate:g}: validation macro F1 {result.validation['macro_f1']:.4f}")
-        if best is None or result.validation["macro_f1"] > best.validation["macro_f1"]:
+        metric = config.selection_metric
+        context.log.info(f"lr {rate:g}: validation {metric} {result.validation[metric]:.4f}")
+        if best is None or result.validation[metric] > best.validation[metric]:
             best = result
     speech_train = _speech_split(splits, "train", config.max_speech_examples, config.seed)
     speech_val = _speech_split(splits, "validation", config.max_speech_examples, config.seed)

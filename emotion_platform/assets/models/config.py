@@ -19,6 +19,9 @@ class TextModelConfig(dg.Config):
     class_weighting: str = Field("inverse_sqrt", description="Loss weights against imbalance: inverse_sqrt, "
                                                              "inverse or none.")
     use_context: bool = Field(True, description="Read the previous utterance of the dialogue as context.")
+    selection_metric: str = Field("weighted_f1", description="Validation metric that picks the epoch and the "
+                                                             "learning rate: weighted_f1 (what the gate judges) "
+                                                             "or macro_f1.")
     max_train_examples: int | None = Field(3000, description="Subsample the training split (None: all of it).")
     max_validation_examples: int | None = Field(600, description="Subsample the validation split.")
     search_learning_rates: list[float] = Field([], description="If set: train once per rate, keep the best "

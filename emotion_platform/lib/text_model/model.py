@@ -37,8 +37,6 @@ class TextEmotionModel:
         if tuple(meta["labels"]) != EMOTIONS:
             raise ValueError(f"{model_dir}: label order {meta['labels']} differs from {list(EMOTIONS)}")
         model = AutoModelForSequenceClassification.from_pretrained(str(model_dir)).to(device).eval()
-        if device == "cuda":
-            model = model.half()
         tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         return cls(model, tokenizer, meta["max_length"], meta["use_context"], meta.get("temperature", 1.0), device)
 
