@@ -3,6 +3,7 @@
     EMOTION_PLATFORM_SERVING_MODE=production
     EMOTION_PLATFORM_SERVING_API_KEYS=key-one,key-two
     EMOTION_PLATFORM_SERVING_DEVICE=auto          # cuda when torch sees a GPU, else cpu
+    EMOTION_PLATFORM_SERVING_TEXT_PRECISION=auto  # float16 on GPU, bfloat16 on a bf16-capable CPU, if accurate
     EMOTION_PLATFORM_SERVING_TEXT_BATCHING=false  # read when the service module is imported
 
 Where the model comes from (MLflow tracking URI, registered model name) is the platform's own
@@ -41,6 +42,9 @@ class ServingSettings(BaseSettings):
     api_keys_file: Path | None = Field(None, description="A file with one API key per line (e.g. a secret mount).")
     model_alias: str = Field("champion", description="The MLflow alias of the model to serve.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: the GPU when torch sees one.")
+    text_precision: Literal["auto", "float32"] = Field(
+        "auto", description="auto: the text model in float16 on a GPU, in bfloat16 on a CPU with native bfloat16 "
+        "(AVX512-BF16/AMX), each only when its probabilities stay within 0.01 of float32; float32: never reduce.")
     transcriber_backend: Literal["openai-whisper", "faster-whisper"] = "faster-whisper"
     whisper_model: Literal["tiny.en", "base"] = "tiny.en"
     max_upload_bytes: int = Field(100 * 1024**2, description="Largest accepted upload, in bytes.")

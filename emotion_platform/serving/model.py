@@ -7,6 +7,7 @@ A Bento built by the ``emotion_bento`` asset carries the champion bundle as a Be
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from dataclasses import dataclass
@@ -46,28 +47,58 @@ class LoadedModel:
                 "precision": self.precision}
 
 
-# Probe utterances for the half-precision check: short, long, and with a previous-utterance context.
+# Probe utterances for the reduced-precision check: short, long, and with a previous-utterance context.
 PROBES = ["I can't believe you did that!", "Thanks, that's lovely.", "Oh no.", "What?",
           "We waited for hours and nobody told us anything about the delay, and now they say it is cancelled."]
-HALF_PRECISION_TOLERANCE = 0.01
+REDUCED_PRECISION_TOLERANCE = 0.01
 
 
-def keep_half_if_accurate(reference: TextEmotionModel, reduced: TextEmotionModel,
-                          tolerance: float = HALF_PRECISION_TOLERANCE) -> TextEmotionModel:
-    """``reduced`` (a half-precision copy) when its probabilities stay within ``tolerance`` of the
-    full-precision ``reference`` on the probe utterances; else ``reduced`` back in float32."""
+def cpu_has_native_bfloat16() -> bool:
+    """Whether oneDNN runs bfloat16 natively here (AVX512-BF16 or AMX): then it is faster than float32."""
+    import torch
+
+    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def reduced_dtype(device: str, precision: str):
+    """The reduced precision to try for the text model: float16 on CUDA, bfloat16 on a CPU that runs it
+    natively; None for ``precision="float32"`` or a CPU without native bfloat16."""
+    import torch
+
+    if precision == "float32":
+        return None
+    if device.startswith("cuda"):
+        return torch.float16
+    return torch.bfloat16 if cpu_has_native_bfloat16() else None
+
+
+def with_reduced_precision(text: TextEmotionModel, dtype, tolerance: float = REDUCED_PRECISION_TOLERANCE
+                           ) -> TextEmotionModel:
+    """A copy of ``text`` in ``dtype`` when its probabilities on the probe utterances stay within
+    ``tolerance`` of ``text``'s own (float32); else ``text`` itself."""
+    reduced = copy.copy(text)
+    reduced.model = copy.deepcopy(text.model).to(dtype)
     contexts = [""] + PROBES[:-1]
-    drift = float(np.abs(reference.predict_proba(PROBES, contexts) - reduced.predict_proba(PROBES, contexts)).max())
+    drift = float(np.abs(text.predict_proba(PROBES, contexts) - reduced.predict_proba(PROBES, contexts)).max())
+    name = str(dtype).removeprefix("torch.")
     if drift <= tolerance:
-        logger.info("half precision kept: probabilities within %.4f of float32", drift)
+        logger.info("%s kept: probabilities within %.4f of float32", name, drift)
         return reduced
-    logger.warning("half precision changes probabilities by %.4f (> %.4f): serving in float32", drift, tolerance)
-    reduced.model = reduced.model.float()
-    return reduced
+    logger.warning("%s changes probabilities by %.4f (> %.4f): serving in float32", name, drift, tolerance)
+    return text
 
 
-def load_from_registry(tracking_uri: str, name: str, alias: str, device: str) -> LoadedModel:
-    """The bundle behind ``models:/<name>@<alias>``, on ``device`` (half precision on CUDA)."""
+def _on_device(bundle: EmotionBundle, device: str, precision: str) -> EmotionBundle:
+    dtype = reduced_dtype(device, precision)
+    if dtype is not None:
+        bundle.text = with_reduced_precision(bundle.text, dtype)
+    return bundle
+
+
+def load_from_registry(tracking_uri: str, name: str, alias: str, device: str,
+                       precision: str = "auto") -> LoadedModel:
+    """The bundle behind ``models:/<name>@<alias>`` on ``device``, its text model in reduced precision
+    where that keeps the probabilities (see :func:`reduced_dtype`)."""
     resolved = torch_device(device)
     version = ModelRegistry(tracking_uri, name).version_by_alias(alias)
     if version is None:
@@ -75,17 +106,14 @@ def load_from_registry(tracking_uri: str, name: str, alias: str, device: str) ->
                              "a model first (emotion-platform train)")
     bundle, bundle_dir = load_registered_bundle(tracking_uri, f"models:/{name}/{version.version}")
     if resolved != "cpu":
-        on_device = EmotionBundle.load(Path(bundle_dir), device=resolved)
-        on_device.text = keep_half_if_accurate(bundle.text, on_device.text)
-        bundle = on_device
-    return LoadedModel(bundle, name, str(version.version), f"models:/{name}@{alias}", resolved)
+        bundle = EmotionBundle.load(Path(bundle_dir), device=resolved)
+    return LoadedModel(_on_device(bundle, resolved, precision), name, str(version.version),
+                       f"models:/{name}@{alias}", resolved)
 
 
-def load_from_folder(folder: Path, device: str) -> LoadedModel:
+def load_from_folder(folder: Path, device: str, precision: str = "auto") -> LoadedModel:
     """A bundle imported into the BentoML store (see :func:`emotion_platform.serving.bento.import_champion`)."""
     resolved = torch_device(device)
     source = json.loads((folder / SOURCE_FILE).read_text())
-    bundle = EmotionBundle.load(folder / BUNDLE_SUBDIR, device=resolved)
-    if resolved != "cpu":
-        bundle.text = keep_half_if_accurate(EmotionBundle.load(folder / BUNDLE_SUBDIR).text, bundle.text)
+    bundle = _on_device(EmotionBundle.load(folder / BUNDLE_SUBDIR, device=resolved), resolved, precision)
     return LoadedModel(bundle, source["name"], str(source["version"]), source["uri"], resolved)

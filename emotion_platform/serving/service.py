@@ -71,10 +71,10 @@ class EmotionClassifier:
         self.settings.accepted_keys()  # refuse to start in production mode without keys
         platform = get_settings()
         self.model: LoadedModel = (
-            load_from_folder(Path(self.imported_model.path), self.settings.device)
+            load_from_folder(Path(self.imported_model.path), self.settings.device, self.settings.text_precision)
             if self.imported_model is not None
             else load_from_registry(platform.tracking_uri, platform.registered_model, self.settings.model_alias,
-                                    self.settings.device))
+                                    self.settings.device, self.settings.text_precision))
         self.transcriber = build_transcriber(self.settings.transcriber_backend, self.settings.whisper_model,
                                              platform.cache_dir, device=self.settings.device)
         self.limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_duration_s,
