@@ -5,7 +5,7 @@ metrics, the dataset-level ``DriftedColumnsCount`` and, for the HTML, the legacy
 and draws every column's plots twice; on a 10k-row window of 30 columns that is about 6.5 s on two
 cores. This preset keeps the ``ValueDrift`` metrics (same test, threshold and snapshot format) and
 renders them into one page: the drift verdict as counters, a table of all columns by p-value with the
-drifted ones first, then each column's distribution plot in the same order (about 2.6 s, see
+drifted ones first, then each column's distribution plot in the same order (3.2 s on the same window, see
 ``bench/drift.py``). The dataset-level count is taken from the per-column results (:mod:`.report`).
 """
 
