@@ -48,6 +48,7 @@ def test_classify_text_returns_one_distribution_per_utterance(client, champion) 
     utterances = ["I can't believe you did that!", "Thanks, that's lovely.", "Oh no."]
     response = client.post("/classify_text", json={"utterances": utterances}, headers={"X-API-Key": API_KEY})
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
     results = response.json()
     assert [r["text"] for r in results] == utterances
     for result in results:
@@ -85,6 +86,7 @@ def test_speech_clip_gives_segments_with_emotions(client, librivox) -> None:
     with open(clip.path, "rb") as handle:
         response = client.post("/classify_media", files={"file": ("speech.wav", handle, "audio/wav")}, headers=AUTH)
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
     result = response.json()
     assert result["media"]["kind"] == "audio" and result["transcript"]["status"] == "ok"
     segments = result["segments"]
