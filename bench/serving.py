@@ -7,7 +7,11 @@ In one run, for adaptive batching on and then off (the baseline), it starts the 
 real LibriVox clip) at concurrency 1, 16 and 64, and prints throughput, p50/p95/p99 latency and
 error counts; then it classifies a 60 s clip of real LibriVox speech. Each load level stops at its
 request count or its time limit, whichever comes first. The client is a minimal keep-alive
-HTTP/1.1 client on asyncio, so it costs the server little of the shared CPU.
+HTTP/1.1 client on asyncio, so it costs the server little of the shared CPU. The clients of a
+load level connect over --ramp-s seconds (default 0.5), as users arriving; with --ramp-s 0 they
+connect in the same millisecond, and the BentoML worker that wakes first on the shared listening
+socket accepts them all (on 2 cores the other worker often cannot run in time), so one worker
+serves the whole level.
 
 Model: the platform's champion when its MLflow has one (--model champion), else a model of the
 same architecture and cost (the shipped MiniLM encoder with a seven-way head, --model minilm)
@@ -112,6 +116,7 @@ class LoadResult:
     server_errors: int
     connection_errors: int
     latencies_ms: list[float] = field(repr=False, default_factory=list)
+    worker_connections: list[int] = field(default_factory=list)
 
     @property
     def throughput(self) -> float:
@@ -128,14 +133,38 @@ class LoadResult:
             "p95_ms": round(self.percentile(95), 1), "p99_ms": round(self.percentile(99), 1)}
 
 
+def connections_per_worker(port: int) -> list[int]:
+    """Established client connections each ``bentoml serve`` worker holds on ``port``, busiest first.
+
+    BentoML's workers accept from one shared socket; which worker takes a connection is a race.
+    """
+    import psutil
+
+    counts = []
+    for process in psutil.process_iter(["cmdline"]):
+        if "_bentoml_impl.worker.service" not in " ".join(process.info["cmdline"] or []):
+            continue
+        try:
+            established = [c for c in process.net_connections("tcp")
+                           if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port]
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        counts.append(len(established))
+    return sorted(counts, reverse=True)
+
+
 async def drive(port: int, key: str, path: str, bodies: list[tuple[bytes, str]], concurrency: int, total: int,
-                max_seconds: float, kind: str, batching: bool) -> LoadResult:
-    """``total`` requests (cycling through ``bodies``) from ``concurrency`` workers, or until ``max_seconds``."""
+                max_seconds: float, kind: str, batching: bool, ramp_s: float = 0.0) -> LoadResult:
+    """``total`` requests (cycling through ``bodies``) from ``concurrency`` workers, or until ``max_seconds``.
+
+    The workers start ``ramp_s / concurrency`` apart, as clients arriving over ``ramp_s`` seconds.
+    """
     result = LoadResult(kind, batching, concurrency, 0, 0.0, 0, 0, 0, 0)
     counter = iter(range(total))
     deadline = time.perf_counter() + max_seconds
 
-    async def worker() -> None:
+    async def worker(index: int) -> None:
+        await asyncio.sleep(index * ramp_s / concurrency)
         connection = Connection(port)
         try:
             for i in counter:
@@ -160,9 +189,15 @@ async def drive(port: int, key: str, path: str, bodies: list[tuple[bytes, str]],
         finally:
             await connection.close()
 
+    async def count_connections() -> None:
+        await asyncio.sleep(ramp_s + 1.0)
+        result.worker_connections = await asyncio.to_thread(connections_per_worker, port)
+
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    counting = asyncio.create_task(count_connections())
+    await asyncio.gather(*(worker(index) for index in range(concurrency)))
     result.seconds = time.perf_counter() - started
+    counting.cancel()
     return result
 
 
@@ -259,11 +294,11 @@ def run_mode(batching: bool, args, env: dict[str, str], work: Path, texts: list[
         for c in CONCURRENCY:
             total = args.text_requests if c > 1 else min(args.text_requests, 1000)
             results.append(asyncio.run(drive(port, key, "/classify_text", text_bodies, c, total, args.max_seconds,
-                                             "text", batching)))
+                                             "text", batching, args.ramp_s)))
             print(f"  text c={c}: {results[-1].summary()}", flush=True)
         for c in CONCURRENCY:
             results.append(asyncio.run(drive(port, key, "/classify_media", media_body, c, max(c, 4), args.max_seconds,
-                                             "media", batching)))
+                                             "media", batching, args.ramp_s)))
             print(f"  media c={c}: {results[-1].summary()}", flush=True)
         minute_body, minute_type = multipart(minute, minute.name)
         minute_runs = [asyncio.run(classify_once(port, key, minute_body, minute_type))
@@ -294,6 +329,9 @@ def main() -> None:
     parser.add_argument("--minute-repeats", type=int, default=3)
     parser.add_argument("--model", choices=("auto", "champion", "minilm"), default="auto")
     parser.add_argument("--quick", action="store_true", help="1,000 text requests per level, one 60 s run")
+    parser.add_argument("--ramp-s", type=float, default=0.5,
+                        help="clients of a load level connect over this many seconds (0: all at once)")
+    parser.add_argument("--workers", default="auto", help="server processes (EMOTION_PLATFORM_SERVING_WORKERS)")
     args = parser.parse_args()
     if args.quick:
         args.text_requests, args.minute_repeats = 1000, 1
@@ -302,6 +340,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
         work = Path(tmp)
         env, model_line = model_env(args.model, work)
+        env = env | {"EMOTION_PLATFORM_SERVING_WORKERS": args.workers}
         texts = meld_utterances()
         clip = librivox_clips()[0].path
         minute = minute_of_speech(work / "minute.wav")
@@ -312,11 +351,13 @@ def main() -> None:
     info = runs[True][1]
     console.print(f"model: {model_line}; serving version {info['version']} on {info['device']} ({info['precision']}); "
                   f"transcriber {info['transcriber']['backend']} {info['transcriber']['model']} on "
-                  f"{info['transcriber']['device']}; {describe(machine_before)}")
+                  f"{info['transcriber']['device']}; {info['workers']} workers x {info['torch_threads']} torch "
+                  "threads; "
+                  f"clients connect over {args.ramp_s} s; {describe(machine_before)}")
     table = Table(title="bench/serving.py: /classify_text (1 utterance per request) and /classify_media "
                         f"({clip.name}), batching on vs off (baseline)")
     for col in ("API", "batching", "conc.", "requests", "ok/s", "p50 ms", "p95 ms", "p99 ms", "4xx", "5xx",
-                "conn. err", "ok/s vs off"):
+                "conn. err", "conns/worker", "ok/s vs off"):
         table.add_column(col, justify="right")
     baseline = {(r.kind, r.concurrency): r for r in runs[False][0]}
     for batching in (True, False):
@@ -327,7 +368,8 @@ def main() -> None:
             table.add_row(r.kind, "on" if batching else "off", str(r.concurrency), str(r.requests),
                           f"{s['throughput_rps']:.1f}", f"{s['p50_ms']:.0f}", f"{s['p95_ms']:.0f}",
                           f"{s['p99_ms']:.0f}", str(r.client_errors), str(r.server_errors),
-                          str(r.connection_errors), f"{ratio:.2f}x")
+                          str(r.connection_errors), "/".join(map(str, r.worker_connections)) or "-",
+                          f"{ratio:.2f}x")
     console.print(table)
     text16 = next(r for r in runs[True][0] if r.kind == "text" and r.concurrency == 16)
     minute_s = [s for s in runs[True][1]["minute_clip_s"] + runs[False][1]["minute_clip_s"] if s is not None]
@@ -341,7 +383,7 @@ def main() -> None:
     ]
     for name, ok, value in verdicts:
         console.print(f"target {name}: {'met' if ok else 'NOT met'} ({value})")
-    record = {"model": model_line, "model_info": runs[True][1], "cpu_count": os.cpu_count(),
+    record = {"model": model_line, "model_info": runs[True][1], "cpu_count": os.cpu_count(), "ramp_s": args.ramp_s,
               "results": [r.summary() for b in (True, False) for r in runs[b][0]],
               "minute_clip_s": {"batching_on": runs[True][1]["minute_clip_s"],
                                 "batching_off": runs[False][1]["minute_clip_s"]},

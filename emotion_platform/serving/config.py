@@ -5,6 +5,7 @@
     EMOTION_PLATFORM_SERVING_DEVICE=auto          # cuda when torch sees a GPU, else cpu
     EMOTION_PLATFORM_SERVING_TEXT_PRECISION=auto  # float16 on GPU, bfloat16 on a bf16-capable CPU, if accurate
     EMOTION_PLATFORM_SERVING_TEXT_BATCHING=false  # read when the service module is imported
+    EMOTION_PLATFORM_SERVING_WORKERS=auto         # one per CPU core (at most 8) on CPU, one on a GPU
 
 Where the model comes from (MLflow tracking URI, registered model name) is the platform's own
 setting (:class:`emotion_platform.settings.PlatformSettings`).
@@ -13,6 +14,7 @@ setting (:class:`emotion_platform.settings.PlatformSettings`).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +24,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from emotion_platform.lib.errors import EmotionPlatformError
 
 logger = logging.getLogger(__name__)
+
+# Each worker holds its own copy of the models (~0.6 GB with the transcriber).
+MAX_AUTO_WORKERS = 8
 
 # Accepted only in development mode, and only when no key is configured (a warning says so).
 DEVELOPMENT_KEY = "local-development-key"
@@ -58,6 +63,28 @@ class ServingSettings(BaseSettings):
     max_latency_ms: int = Field(
         10_000, description="Adaptive batching: a request expected to wait longer is refused (503).")
     threads: int = Field(4, description="Threads running model calls (text batches and media side by side).")
+    workers: int | Literal["auto"] = Field(
+        "auto", description="Server processes (read at import). auto: one per CPU core, at most 8, on a CPU "
+        "machine; one on a GPU machine (a single copy of the models on the GPU).")
+
+    def worker_count(self) -> int:
+        """How many server processes to run (each with its own model copy and adaptive batcher)."""
+        if self.workers != "auto":
+            if self.workers < 1:
+                raise ServingConfigError(f"workers must be at least 1, not {self.workers}")
+            return self.workers
+        if self.uses_gpu():
+            return 1
+        return max(1, min(MAX_AUTO_WORKERS, available_cores()))
+
+    def torch_threads(self) -> int:
+        """Intra-op threads for each worker's torch models: the cores shared out among the workers."""
+        return max(1, available_cores() // self.worker_count())
+
+    def uses_gpu(self) -> bool:
+        from emotion_platform.lib.transcription.devices import torch_device
+
+        return torch_device(self.device).startswith("cuda")
 
     def accepted_keys(self) -> frozenset[str]:
         """The API keys this service accepts; raises in production mode when there are none."""
@@ -73,3 +100,8 @@ class ServingSettings(BaseSettings):
                 "EMOTION_PLATFORM_SERVING_API_KEYS_FILE")
         logger.warning("no API key configured: development mode accepts the key %r", DEVELOPMENT_KEY)
         return frozenset({DEVELOPMENT_KEY})
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, e.g. a container's cpuset)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -58,7 +58,7 @@ ARGS = bentoml.use_arguments(BentoArguments)
 @bentoml.service(
     name="emotion_classifier",
     resources={"gpu": 1, "cpu": "2"},
-    workers=1,
+    workers=IMPORT_SETTINGS.worker_count(),
     threads=IMPORT_SETTINGS.threads,
     traffic={"timeout": 300, "max_concurrency": 256},
 )
@@ -68,10 +68,14 @@ class EmotionClassifier:
     imported_model = bentoml.models.BentoModel(ARGS.bento_model) if ARGS.bento_model else None
 
     def __init__(self) -> None:
+        import torch
+
         from emotion_platform.lib.transcription import build_transcriber
         from emotion_platform.settings import get_settings
 
         self.settings = ServingSettings()
+        # The workers share the cores: each batch runs on its worker's share, without oversubscription.
+        torch.set_num_threads(self.settings.torch_threads())
         self.settings.accepted_keys()  # refuse to start in production mode without keys
         platform = get_settings()
         self.model: LoadedModel = (
@@ -85,7 +89,8 @@ class EmotionClassifier:
                                    self.settings.min_duration_s)
         self.metrics = service_metrics()
         self.ready = True
-        logger.info("serving %s on %s", self.model.describe(), self.model.device)
+        logger.info("serving %s on %s with %d torch threads", self.model.describe(), self.model.device,
+                    torch.get_num_threads())
 
     def __is_ready__(self) -> bool:
         return getattr(self, "ready", False)
@@ -115,10 +120,14 @@ class EmotionClassifier:
     @bentoml.api
     def model_info(self) -> Annotated[dict, Json]:
         """The model version this service answers with, its device and precision."""
+        import torch
+
         return self.model.describe() | {"transcriber": {"backend": self.transcriber.backend,
                                                         "model": self.transcriber.model_name,
                                                         "device": self.transcriber.device},
-                                        "text_batching": IMPORT_SETTINGS.text_batching, "started": _STARTED}
+                                        "text_batching": IMPORT_SETTINGS.text_batching,
+                                        "workers": IMPORT_SETTINGS.worker_count(),
+                                        "torch_threads": torch.get_num_threads(), "started": _STARTED}
 
 
 _STARTED = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
