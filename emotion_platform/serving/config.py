@@ -25,7 +25,7 @@ from emotion_platform.lib.errors import EmotionPlatformError
 
 logger = logging.getLogger(__name__)
 
-# Each worker holds its own copy of the models (~0.6 GB with the transcriber).
+# Each worker holds its own copy of the models and the transcriber in memory.
 MAX_AUTO_WORKERS = 8
 
 # Accepted only in development mode, and only when no key is configured (a warning says so).
