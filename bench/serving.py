@@ -47,7 +47,7 @@ from emotion_platform.lib import atomic  # noqa: E402
 from emotion_platform.lib.media.ffmpeg import tool  # noqa: E402
 from emotion_platform.lib.samples import librivox_clips  # noqa: E402
 from emotion_platform.lib.tracking import ModelRegistry  # noqa: E402
-from emotion_platform.serving.local_server import HOST, local_server  # noqa: E402
+from emotion_platform.serving.local_server import HOST, connections_per_worker, local_server  # noqa: E402
 from emotion_platform.settings import PROJECT_ROOT, PlatformSettings  # noqa: E402
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "serving.json"
@@ -133,26 +133,6 @@ class LoadResult:
             "p95_ms": round(self.percentile(95), 1), "p99_ms": round(self.percentile(99), 1)}
 
 
-def connections_per_worker(port: int) -> list[int]:
-    """Established client connections each ``bentoml serve`` worker holds on ``port``, busiest first.
-
-    BentoML's workers accept from one shared socket; which worker takes a connection is a race.
-    """
-    import psutil
-
-    counts = []
-    for process in psutil.process_iter(["cmdline"]):
-        if "_bentoml_impl.worker.service" not in " ".join(process.info["cmdline"] or []):
-            continue
-        try:
-            established = [c for c in process.net_connections("tcp")
-                           if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port]
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-        counts.append(len(established))
-    return sorted(counts, reverse=True)
-
-
 async def drive(port: int, key: str, path: str, bodies: list[tuple[bytes, str]], concurrency: int, total: int,
                 max_seconds: float, kind: str, batching: bool, ramp_s: float = 0.0) -> LoadResult:
     """``total`` requests (cycling through ``bodies``) from ``concurrency`` workers, or until ``max_seconds``.
@@ -190,8 +170,11 @@ async def drive(port: int, key: str, path: str, bodies: list[tuple[bytes, str]],
             await connection.close()
 
     async def count_connections() -> None:
+        # Sampled every 2 s once all clients are connected; the last sample (the settled split) is kept.
         await asyncio.sleep(ramp_s + 1.0)
-        result.worker_connections = await asyncio.to_thread(connections_per_worker, port)
+        while True:
+            result.worker_connections = await asyncio.to_thread(connections_per_worker, port)
+            await asyncio.sleep(2.0)
 
     started = time.perf_counter()
     counting = asyncio.create_task(count_connections())

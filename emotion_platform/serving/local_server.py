@@ -79,3 +79,24 @@ def stop(process: subprocess.Popen, grace_s: float = 20.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def connections_per_worker(port: int) -> list[int]:
+    """Established client connections each worker of the ``bentoml serve`` on ``port`` holds, busiest first.
+
+    BentoML's workers accept from one shared listening socket (which is how they are found here);
+    which worker takes a connection is a race. Needs psutil (the ``dev`` extra).
+    """
+    import psutil
+
+    counts = []
+    for process in psutil.process_iter(["cmdline"]):
+        if "_bentoml_impl.worker.service" not in " ".join(process.info["cmdline"] or []):
+            continue
+        try:
+            mine = [c for c in process.net_connections("tcp") if c.laddr and c.laddr.port == port]
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        if any(c.status == psutil.CONN_LISTEN for c in mine):
+            counts.append(sum(c.status == psutil.CONN_ESTABLISHED for c in mine))
+    return sorted(counts, reverse=True)

@@ -15,6 +15,7 @@ class ServiceMetrics:
     media_seconds: object
     media_processing_seconds: object
     rejections: object
+    rebalanced_connections: object
 
     def observe_text_call(self, n: int) -> None:
         self.utterances_per_call.observe(n)
@@ -47,5 +48,7 @@ def service_metrics() -> ServiceMetrics:
                 "emotion_media_processing_seconds", "Time to decode, transcribe and classify one upload",
                 buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)),
             rejections=Counter("emotion_rejected_requests", "Requests rejected for their input", ["code"]),
+            rebalanced_connections=Counter(
+                "emotion_rebalanced_connections", "Keep-alive connections closed to even out the workers' load"),
         )
     return _METRICS

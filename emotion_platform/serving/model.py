@@ -19,6 +19,7 @@ from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.text_model.model import TextEmotionModel
 from emotion_platform.lib.tracking import ModelRegistry, load_registered_bundle
 from emotion_platform.lib.transcription.devices import torch_device
+from emotion_platform.serving.prepacked import PrepackedLinear, with_prepacked_linears
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,13 @@ class LoadedModel:
     def precision(self) -> str:
         return str(next(self.bundle.text.model.parameters()).dtype).removeprefix("torch.")
 
+    @property
+    def prepacked_layers(self) -> int:
+        return sum(isinstance(m, PrepackedLinear) for m in self.bundle.text.model.modules())
+
     def describe(self) -> dict:
         return {"name": self.name, "version": self.version, "source": self.source, "device": self.device,
-                "precision": self.precision}
+                "precision": self.precision, "prepacked_linear_layers": self.prepacked_layers}
 
 
 # Probe utterances for the reduced-precision check: short, long, and with a previous-utterance context.
@@ -88,17 +93,20 @@ def with_reduced_precision(text: TextEmotionModel, dtype, tolerance: float = RED
     return text
 
 
-def _on_device(bundle: EmotionBundle, device: str, precision: str) -> EmotionBundle:
+def _on_device(bundle: EmotionBundle, device: str, precision: str, prepack: bool) -> EmotionBundle:
     dtype = reduced_dtype(device, precision)
     if dtype is not None:
         bundle.text = with_reduced_precision(bundle.text, dtype)
+    if prepack:
+        bundle.text = with_prepacked_linears(bundle.text, PROBES)
     return bundle
 
 
 def load_from_registry(tracking_uri: str, name: str, alias: str, device: str,
-                       precision: str = "auto") -> LoadedModel:
+                       precision: str = "auto", prepack: bool = True) -> LoadedModel:
     """The bundle behind ``models:/<name>@<alias>`` on ``device``, its text model in reduced precision
-    where that keeps the probabilities (see :func:`reduced_dtype`)."""
+    where that keeps the probabilities (see :func:`reduced_dtype`) and, for bfloat16 on a CPU, with its
+    linear layers prepacked (``prepack``, see :mod:`emotion_platform.serving.prepacked`)."""
     resolved = torch_device(device)
     version = ModelRegistry(tracking_uri, name).version_by_alias(alias)
     if version is None:
@@ -107,13 +115,13 @@ def load_from_registry(tracking_uri: str, name: str, alias: str, device: str,
     bundle, bundle_dir = load_registered_bundle(tracking_uri, f"models:/{name}/{version.version}")
     if resolved != "cpu":
         bundle = EmotionBundle.load(Path(bundle_dir), device=resolved)
-    return LoadedModel(_on_device(bundle, resolved, precision), name, str(version.version),
+    return LoadedModel(_on_device(bundle, resolved, precision, prepack), name, str(version.version),
                        f"models:/{name}@{alias}", resolved)
 
 
-def load_from_folder(folder: Path, device: str, precision: str = "auto") -> LoadedModel:
+def load_from_folder(folder: Path, device: str, precision: str = "auto", prepack: bool = True) -> LoadedModel:
     """A bundle imported into the BentoML store (see :func:`emotion_platform.serving.bento.import_champion`)."""
     resolved = torch_device(device)
     source = json.loads((folder / SOURCE_FILE).read_text())
-    bundle = _on_device(EmotionBundle.load(folder / BUNDLE_SUBDIR, device=resolved), resolved, precision)
+    bundle = _on_device(EmotionBundle.load(folder / BUNDLE_SUBDIR, device=resolved), resolved, precision, prepack)
     return LoadedModel(bundle, source["name"], str(source["version"]), source["uri"], resolved)

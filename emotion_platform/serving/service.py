@@ -25,8 +25,9 @@ import bentoml
 from bentoml.validators import ContentType
 from pydantic import BaseModel, Field, StringConstraints
 
+from emotion_platform.serving.balance import ConnectionBalancer
 from emotion_platform.serving.config import ServingSettings
-from emotion_platform.serving.edge import EdgeMiddleware
+from emotion_platform.serving.edge import HEALTH_PATHS, EdgeMiddleware
 
 with bentoml.importing():
     from emotion_platform.lib.errors import MediaRejected
@@ -79,10 +80,12 @@ class EmotionClassifier:
         self.settings.accepted_keys()  # refuse to start in production mode without keys
         platform = get_settings()
         self.model: LoadedModel = (
-            load_from_folder(Path(self.imported_model.path), self.settings.device, self.settings.text_precision)
+            load_from_folder(Path(self.imported_model.path), self.settings.device, self.settings.text_precision,
+                             self.settings.prepack_weights)
             if self.imported_model is not None
             else load_from_registry(platform.tracking_uri, platform.registered_model, self.settings.model_alias,
-                                    self.settings.device, self.settings.text_precision))
+                                    self.settings.device, self.settings.text_precision,
+                                    self.settings.prepack_weights))
         self.transcriber = build_transcriber(self.settings.transcriber_backend, self.settings.whisper_model,
                                              platform.cache_dir, device=self.settings.device)
         self.limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_duration_s,
@@ -132,3 +135,6 @@ class EmotionClassifier:
 
 _STARTED = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 EmotionClassifier.add_asgi_middleware(EdgeMiddleware)
+if IMPORT_SETTINGS.balance_connections:
+    EmotionClassifier.add_asgi_middleware(ConnectionBalancer, workers=IMPORT_SETTINGS.worker_count(),
+                                          skip_paths=HEALTH_PATHS)

@@ -33,3 +33,11 @@ def test_workers_come_from_the_environment(monkeypatch) -> None:
     assert ServingSettings().worker_count() == 1
     monkeypatch.setenv("EMOTION_PLATFORM_SERVING_WORKERS", "auto")
     assert ServingSettings().workers == "auto"
+
+
+def test_threads_per_worker_can_be_set_and_must_be_positive(monkeypatch) -> None:
+    monkeypatch.setattr(config, "available_cores", lambda: 2)
+    monkeypatch.setenv("EMOTION_PLATFORM_SERVING_THREADS_PER_WORKER", "2")
+    assert ServingSettings(workers=2).torch_threads() == 2
+    with pytest.raises(ServingConfigError, match="at least 1"):
+        ServingSettings(threads_per_worker=0).torch_threads()

@@ -6,11 +6,15 @@ carries (no MLflow reachable); loading from the MLflow alias is covered by ``tes
 
 from __future__ import annotations
 
+import threading
+import time
+
 import httpx
 import pytest
 
 from emotion_platform.lib.labels import EMOTIONS
-from emotion_platform.serving.local_server import local_server
+from emotion_platform.serving.balance import IMBALANCE
+from emotion_platform.serving.local_server import connections_per_worker, local_server
 from emotion_platform_tests.serving.conftest import API_KEY
 from emotion_platform_tests.serving.expectations import REJECTED
 
@@ -84,3 +88,35 @@ def test_edge_errors_through_the_server(server, bad_corpus, librivox) -> None:
         assert (response.status_code, response.json()["error"]) == (status, code), response.text
     assert client.get("/readyz").status_code == 200  # the worker survived all of it
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_keep_alive_connections_even_out_over_the_workers(server) -> None:
+    client, _ = server
+    workers = client.post("/model_info", headers=AUTH).json()["workers"]
+    if workers < 2:
+        pytest.skip("a single worker: nothing to balance")
+    clients, stop, statuses = 10, threading.Event(), []
+
+    def keep_asking() -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=60) as own:  # one keep-alive connection
+            while not stop.is_set():
+                statuses.append(own.post("/classify_text", json={"utterances": ["Fine."]}, headers=AUTH).status_code)
+
+    threads = [threading.Thread(target=keep_asking) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    splits = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            splits.append(connections_per_worker(client.base_url.port))
+            split = splits[-1]
+            if len(split) == workers and sum(split) >= clients - 1 and split[0] - split[-1] < IMBALANCE:
+                break
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert splits[-1][0] - splits[-1][-1] < IMBALANCE, splits
+    assert statuses and set(statuses) == {200}
