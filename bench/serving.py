@@ -8,10 +8,11 @@ real LibriVox clip) at concurrency 1, 16 and 64, and prints throughput, p50/p95/
 error counts; then it classifies a 60 s clip of real LibriVox speech. Each load level stops at its
 request count or its time limit, whichever comes first. The client is a minimal keep-alive
 HTTP/1.1 client on asyncio, so it costs the server little of the shared CPU. The clients of a
-load level connect over --ramp-s seconds (default 0.5), as users arriving; with --ramp-s 0 they
-connect in the same millisecond, and the BentoML worker that wakes first on the shared listening
-socket accepts them all (on 2 cores the other worker often cannot run in time), so one worker
-serves the whole level.
+load level connect over --ramp-s seconds (default 0.5), as users arriving; --ramp-s 0 connects
+them in the same millisecond, when the BentoML worker that wakes first on the shared listening
+socket often accepts most of them. The service evens that out (serving/balance.py): the
+``conns/worker`` column is the last sample of how the workers held the connections, ``moved`` how
+many connections the service closed to rebalance them during the level.
 
 Model: the platform's champion when its MLflow has one (--model champion), else a model of the
 same architecture and cost (the shipped MiniLM encoder with a seven-way head, --model minilm)
@@ -39,7 +40,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import pandas as pd  # noqa: E402
-from machine import cpu_times, describe  # noqa: E402  (bench/machine.py)
+from machine import cpu_times, describe, steal_share  # noqa: E402  (bench/machine.py)
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -117,6 +118,8 @@ class LoadResult:
     connection_errors: int
     latencies_ms: list[float] = field(repr=False, default_factory=list)
     worker_connections: list[int] = field(default_factory=list)
+    rebalanced: int = 0  # keep-alive connections the service closed to even out its workers
+    stolen: float | None = None  # share of CPU time the hypervisor took during the level
 
     @property
     def throughput(self) -> float:
@@ -181,6 +184,26 @@ async def drive(port: int, key: str, path: str, bodies: list[tuple[bytes, str]],
     await asyncio.gather(*(worker(index) for index in range(concurrency)))
     result.seconds = time.perf_counter() - started
     counting.cancel()
+    return result
+
+
+def rebalanced_total(url: str, key: str) -> int:
+    """The service's count of connections it closed to rebalance its workers (all workers together)."""
+    import re
+
+    import httpx
+
+    text = httpx.get(f"{url}/metrics", headers={"X-API-Key": key}, timeout=30).text
+    found = re.search(r"^emotion_rebalanced_connections_total (\S+)", text, re.M)
+    return int(float(found.group(1))) if found else 0
+
+
+def measured(url: str, key: str, load) -> LoadResult:
+    """Run one load level (a coroutine) and record how many connections the service moved meanwhile."""
+    before, times = rebalanced_total(url, key), cpu_times()
+    result = asyncio.run(load)
+    result.stolen = steal_share(times, cpu_times())
+    result.rebalanced = rebalanced_total(url, key) - before
     return result
 
 
@@ -276,19 +299,23 @@ def run_mode(batching: bool, args, env: dict[str, str], work: Path, texts: list[
         asyncio.run(drive(port, key, "/classify_media", media_body, 1, 1, 60, "warm-up", batching))
         for c in CONCURRENCY:
             total = args.text_requests if c > 1 else min(args.text_requests, 1000)
-            results.append(asyncio.run(drive(port, key, "/classify_text", text_bodies, c, total, args.max_seconds,
-                                             "text", batching, args.ramp_s)))
+            results.append(measured(url, key, drive(port, key, "/classify_text", text_bodies, c, total,
+                                                    args.max_seconds, "text", batching, args.ramp_s)))
             print(f"  text c={c}: {results[-1].summary()}", flush=True)
         for c in CONCURRENCY:
-            results.append(asyncio.run(drive(port, key, "/classify_media", media_body, c, max(c, 4), args.max_seconds,
-                                             "media", batching, args.ramp_s)))
+            results.append(measured(url, key, drive(port, key, "/classify_media", media_body, c, max(c, 4),
+                                                    args.max_seconds, "media", batching, args.ramp_s)))
             print(f"  media c={c}: {results[-1].summary()}", flush=True)
         minute_body, minute_type = multipart(minute, minute.name)
+        times = cpu_times()
         minute_runs = [asyncio.run(classify_once(port, key, minute_body, minute_type))
                        for _ in range(args.minute_repeats)]
+        stolen = steal_share(times, cpu_times())
     model_info["minute_clip_s"] = [seconds for seconds, _ in minute_runs]
     model_info["minute_clip_stages_s"] = [stages for _, stages in minute_runs]
-    print(f"  60 s clip: {minute_runs}", flush=True)
+    model_info["minute_clip_stolen"] = None if stolen is None else round(stolen, 3)
+    print(f"  60 s clip: {minute_runs}; CPU time stolen meanwhile: {stolen if stolen is None else f'{stolen:.0%}'}",
+          flush=True)
     return results, model_info
 
 
@@ -340,7 +367,7 @@ def main() -> None:
     table = Table(title="bench/serving.py: /classify_text (1 utterance per request) and /classify_media "
                         f"({clip.name}), batching on vs off (baseline)")
     for col in ("API", "batching", "conc.", "requests", "ok/s", "p50 ms", "p95 ms", "p99 ms", "4xx", "5xx",
-                "conn. err", "conns/worker", "ok/s vs off"):
+                "conn. err", "conns/worker", "moved", "stolen", "ok/s vs off"):
         table.add_column(col, justify="right")
     baseline = {(r.kind, r.concurrency): r for r in runs[False][0]}
     for batching in (True, False):
@@ -352,7 +379,7 @@ def main() -> None:
                           f"{s['throughput_rps']:.1f}", f"{s['p50_ms']:.0f}", f"{s['p95_ms']:.0f}",
                           f"{s['p99_ms']:.0f}", str(r.client_errors), str(r.server_errors),
                           str(r.connection_errors), "/".join(map(str, r.worker_connections)) or "-",
-                          f"{ratio:.2f}x")
+                          str(r.rebalanced), f"{r.stolen:.0%}" if r.stolen is not None else "-", f"{ratio:.2f}x")
     console.print(table)
     text16 = next(r for r in runs[True][0] if r.kind == "text" and r.concurrency == 16)
     minute_s = [s for s in runs[True][1]["minute_clip_s"] + runs[False][1]["minute_clip_s"] if s is not None]

@@ -55,13 +55,24 @@ class EmotionModelPyfunc(mlflow.pyfunc.PythonModel):
         return pd.DataFrame(self.bundle.text.predict_proba(texts, contexts), columns=list(EMOTIONS))
 
 
-def load_registered_bundle(tracking_uri: str, model_uri: str):
-    """The :class:`EmotionBundle` behind a registry URI such as ``models:/emotion-model@champion``,
-    and the folder it was loaded from."""
+def download_registered_bundle(tracking_uri: str, model_uri: str) -> Path:
+    """The bundle folder behind a registry URI such as ``models:/emotion-model@champion``, downloaded
+    to a local temporary folder, not loaded (the pyfunc's ``bundle`` artifact, found through its MLmodel)."""
+    from mlflow.models import Model
+
     mlflow.set_registry_uri(tracking_uri)
     mlflow.set_tracking_uri(tracking_uri)
-    wrapper = mlflow.pyfunc.load_model(model_uri).unwrap_python_model()
-    return wrapper.bundle, wrapper.bundle_dir
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=model_uri))
+    flavor = Model.load(str(local / "MLmodel")).flavors["python_function"]
+    return local / flavor["artifacts"]["bundle"]["path"]
+
+
+def load_registered_bundle(tracking_uri: str, model_uri: str, device: str = "cpu"):
+    """The :class:`EmotionBundle` behind a registry URI, loaded once onto ``device``, and its folder."""
+    from emotion_platform.lib.bundle import EmotionBundle
+
+    bundle_dir = download_registered_bundle(tracking_uri, model_uri)
+    return EmotionBundle.load(bundle_dir, device=device), bundle_dir
 
 
 def log_bundle(bundle_dir: Path, registered_name: str, pip_requirements: list[str], registry_uri: str):

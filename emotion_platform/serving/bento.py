@@ -46,7 +46,7 @@ def import_champion(tracking_uri: str, registered_name: str, alias: str = "champ
     import bentoml
     from bentoml.exceptions import NotFound
 
-    from emotion_platform.lib.tracking import ModelRegistry, load_registered_bundle
+    from emotion_platform.lib.tracking import ModelRegistry, download_registered_bundle
 
     version = ModelRegistry(tracking_uri, registered_name).version_by_alias(alias)
     if version is None:
@@ -58,7 +58,7 @@ def import_champion(tracking_uri: str, registered_name: str, alias: str = "champ
         return tag, str(version.version), model_uri
     except NotFound:
         pass
-    _, bundle_dir = load_registered_bundle(tracking_uri, model_uri)
+    bundle_dir = download_registered_bundle(tracking_uri, model_uri)
     source = {"name": registered_name, "version": str(version.version), "uri": model_uri, "alias": alias,
               "tracking_uri": tracking_uri}
     with bentoml.models.create(tag, labels={"mlflow_version": str(version.version), "alias": alias},

@@ -112,9 +112,7 @@ def load_from_registry(tracking_uri: str, name: str, alias: str, device: str,
     if version is None:
         raise NoModelToServe(f"no version of {name!r} has the alias {alias!r} at {tracking_uri}: train and promote "
                              "a model first (emotion-platform train)")
-    bundle, bundle_dir = load_registered_bundle(tracking_uri, f"models:/{name}/{version.version}")
-    if resolved != "cpu":
-        bundle = EmotionBundle.load(Path(bundle_dir), device=resolved)
+    bundle, _ = load_registered_bundle(tracking_uri, f"models:/{name}/{version.version}", device=resolved)
     return LoadedModel(_on_device(bundle, resolved, precision, prepack), name, str(version.version),
                        f"models:/{name}@{alias}", resolved)
 

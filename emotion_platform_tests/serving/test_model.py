@@ -46,3 +46,11 @@ def test_reduced_precision_is_kept_only_when_it_keeps_the_probabilities(champion
     assert next(kept.model.parameters()).dtype == torch.bfloat16
     assert next(reference.model.parameters()).dtype == torch.float32  # the reference is not changed
     assert with_reduced_precision(reference, torch.bfloat16, tolerance=0.0) is reference
+
+
+def test_the_registered_bundle_folder_is_downloaded_as_it_was_logged(champion) -> None:
+    from emotion_platform.lib.tracking import download_registered_bundle
+
+    folder = download_registered_bundle(champion.tracking_uri, f"models:/{champion.name}/{champion.version}")
+    logged = sorted(p.relative_to(champion.bundle_dir) for p in champion.bundle_dir.rglob("*") if p.is_file())
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file()) == logged
