@@ -4,7 +4,7 @@
     EMOTION_PLATFORM_SERVING_API_KEYS=key-one,key-two
     EMOTION_PLATFORM_SERVING_DEVICE=auto          # cuda when torch sees a GPU, else cpu
     EMOTION_PLATFORM_SERVING_TEXT_PRECISION=auto  # float16 on GPU, bfloat16 on a bf16-capable CPU, if accurate
-    EMOTION_PLATFORM_SERVING_PREPACK_WEIGHTS=false # keep the CPU text model's linear weights in torch's layout
+    EMOTION_PLATFORM_SERVING_PREPACK_WEIGHTS=false  # keep the CPU text model's linear weights in torch's layout
     EMOTION_PLATFORM_SERVING_TEXT_BATCHING=false  # read when the service module is imported
     EMOTION_PLATFORM_SERVING_WORKERS=auto         # one per CPU core (at most 8) on CPU, one on a GPU
 
@@ -70,7 +70,6 @@ class ServingSettings(BaseSettings):
     workers: int | Literal["auto"] = Field(
         "auto", description="Server processes (read at import). auto: one per CPU core, at most 8, on a CPU "
         "machine; one on a GPU machine (a single copy of the models on the GPU).")
-
     balance_connections: bool = Field(
         True, description="With several workers, close a keep-alive connection now and then where that evens out "
         "the connections the workers hold (read at import).")
