@@ -13,8 +13,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.text_model.model import TextEmotionModel
 from emotion_platform.lib.tracking import ModelRegistry, load_registered_bundle
@@ -52,9 +50,10 @@ class LoadedModel:
                 "precision": self.precision, "prepacked_linear_layers": self.prepacked_layers}
 
 
-# Probe utterances for the reduced-precision check: short, long, and with a previous-utterance context.
+# Probe utterances for the reduced-precision and prepacking checks: short, long, each after the previous one.
 PROBES = ["I can't believe you did that!", "Thanks, that's lovely.", "Oh no.", "What?",
           "We waited for hours and nobody told us anything about the delay, and now they say it is cancelled."]
+PROBE_CONTEXTS = ["", *PROBES[:-1]]  # each probe after the previous one, as in a dialogue
 REDUCED_PRECISION_TOLERANCE = 0.01
 
 
@@ -83,8 +82,7 @@ def with_reduced_precision(text: TextEmotionModel, dtype, tolerance: float = RED
     ``tolerance`` of ``text``'s own (float32); else ``text`` itself."""
     reduced = copy.copy(text)
     reduced.model = copy.deepcopy(text.model).to(dtype)
-    contexts = [""] + PROBES[:-1]
-    drift = float(np.abs(text.predict_proba(PROBES, contexts) - reduced.predict_proba(PROBES, contexts)).max())
+    drift = text.probability_gap(reduced, PROBES, PROBE_CONTEXTS)
     name = str(dtype).removeprefix("torch.")
     if drift <= tolerance:
         logger.info("%s kept: probabilities within %.4f of float32", name, drift)
@@ -98,7 +96,7 @@ def _on_device(bundle: EmotionBundle, device: str, precision: str, prepack: bool
     if dtype is not None:
         bundle.text = with_reduced_precision(bundle.text, dtype)
     if prepack:
-        bundle.text = with_prepacked_linears(bundle.text, PROBES)
+        bundle.text = with_prepacked_linears(bundle.text, PROBES, PROBE_CONTEXTS)
     return bundle
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import logging
 
-import numpy as np
 import torch
 
 from emotion_platform.lib.text_model.model import TextEmotionModel
@@ -61,18 +60,18 @@ def can_prepack(text: TextEmotionModel) -> bool:
             and hasattr(torch.ops.mkldnn, "_reorder_linear_weight"))
 
 
-def with_prepacked_linears(text: TextEmotionModel, probes: list[str],
+def with_prepacked_linears(text: TextEmotionModel, probes: list[str], contexts: list[str] | None = None,
                            tolerance: float = PREPACKED_TOLERANCE) -> TextEmotionModel:
     """A copy of ``text`` with prepacked linear layers when that applies here and its probabilities
-    on ``probes`` match ``text``'s own within ``tolerance``; else ``text`` itself."""
+    on ``probes`` (with their previous-utterance ``contexts``) match ``text``'s own within ``tolerance``;
+    else ``text`` itself."""
     if not can_prepack(text):
         return text
     packed = copy.copy(text)
     packed.model = copy.deepcopy(text.model)
     try:
         count = prepack_linears(packed.model)
-        contexts = [""] * len(probes)
-        drift = float(np.abs(text.predict_proba(probes, contexts) - packed.predict_proba(probes, contexts)).max())
+        drift = text.probability_gap(packed, probes, contexts)
     except RuntimeError as error:  # the oneDNN operators refuse this build or these shapes
         logger.warning("prepacking the linear layers failed (%s): serving them unpacked", error)
         return text

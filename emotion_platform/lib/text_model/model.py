@@ -68,3 +68,7 @@ class TextEmotionModel:
 
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 64) -> np.ndarray:
         return softmax(self.logits(texts, contexts, batch_size), self.temperature)
+
+    def probability_gap(self, other: TextEmotionModel, texts: list[str], contexts: list[str] | None = None) -> float:
+        """The largest difference between this model's probabilities and ``other``'s on ``texts``."""
+        return float(np.abs(self.predict_proba(texts, contexts) - other.predict_proba(texts, contexts)).max())
