@@ -54,16 +54,13 @@ console = Console(width=130)
 
 def stand_in_bundle(train: pd.DataFrame, cache: Path):
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from emotion_platform.lib.bundle import EmotionBundle
-    from emotion_platform.lib.labels import EMOTIONS
     from emotion_platform.lib.text_model.encoder import minilm_dir
     from emotion_platform.lib.text_model.model import TextEmotionModel
 
     torch.manual_seed(0)  # the untrained head is the same in every run
-    model = AutoModelForSequenceClassification.from_pretrained(str(minilm_dir()), num_labels=len(EMOTIONS)).eval()
-    text = TextEmotionModel(model, AutoTokenizer.from_pretrained(str(minilm_dir())), max_length=96)
+    text = TextEmotionModel.untrained(minilm_dir())
     speech = train[train["modality"] == "speech"]
     return EmotionBundle(text, train_acoustic(speech, cache), {"text": 0.5, "acoustic": 0.5})
 

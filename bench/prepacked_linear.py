@@ -26,20 +26,12 @@ import torch  # noqa: E402
 from machine import cpu_times, describe  # noqa: E402  (bench/machine.py)
 from serving import meld_utterances  # noqa: E402  (bench/serving.py)
 
-from emotion_platform.lib.labels import EMOTIONS  # noqa: E402
 from emotion_platform.lib.text_model.encoder import minilm_dir  # noqa: E402
 from emotion_platform.lib.text_model.model import TextEmotionModel  # noqa: E402
 from emotion_platform.serving.model import cpu_has_native_bfloat16  # noqa: E402
 from emotion_platform.serving.prepacked import prepack_linears  # noqa: E402
 
 BATCH_SIZES = (1, 4, 8, 16, 32)
-
-
-def minilm_text_model() -> TextEmotionModel:
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    model = AutoModelForSequenceClassification.from_pretrained(str(minilm_dir()), num_labels=len(EMOTIONS))
-    return TextEmotionModel(model.eval().to(torch.bfloat16), AutoTokenizer.from_pretrained(str(minilm_dir())))
 
 
 def ms_per_batch(text: TextEmotionModel, batches: list[list[str]]) -> float:
@@ -61,7 +53,8 @@ def main() -> int:
         return 0
     torch.set_num_threads(args.threads)
     before = cpu_times()
-    plain = minilm_text_model()
+    plain = TextEmotionModel.untrained(minilm_dir())
+    plain.model = plain.model.to(torch.bfloat16)
     packed = copy.copy(plain)
     packed.model = copy.deepcopy(plain.model)
     layers = prepack_linears(packed.model)

@@ -242,16 +242,13 @@ def minute_of_speech(dest: Path, seconds: float = 60.0) -> Path:
 def register_minilm_model(root: Path, name: str = "emotion-model-bench") -> tuple[str, str]:
     """The shipped MiniLM encoder with a seven-way head, registered as champion in a new sqlite MLflow."""
     import mlflow
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from emotion_platform.lib.bundle import EmotionBundle
-    from emotion_platform.lib.labels import EMOTIONS
     from emotion_platform.lib.text_model.encoder import minilm_dir
     from emotion_platform.lib.text_model.model import TextEmotionModel
     from emotion_platform.lib.tracking import ensure_experiment, log_bundle
 
-    model = AutoModelForSequenceClassification.from_pretrained(str(minilm_dir()), num_labels=len(EMOTIONS))
-    text = TextEmotionModel(model.eval(), AutoTokenizer.from_pretrained(str(minilm_dir())), max_length=96)
+    text = TextEmotionModel.untrained(minilm_dir())
     bundle_dir = EmotionBundle(text, None, {"text": 1.0}).save(root / "bundle")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)

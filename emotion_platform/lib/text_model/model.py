@@ -72,3 +72,12 @@ class TextEmotionModel:
     def probability_gap(self, other: TextEmotionModel, texts: list[str], contexts: list[str] | None = None) -> float:
         """The largest difference between this model's probabilities and ``other``'s on ``texts``."""
         return float(np.abs(self.predict_proba(texts, contexts) - other.predict_proba(texts, contexts)).max())
+
+    @classmethod
+    def untrained(cls, encoder_dir: Path, max_length: int = 96) -> TextEmotionModel:
+        """``encoder_dir``'s encoder with a new, untrained seven-way head: the architecture's cost without
+        a trained model (benchmarks)."""
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        model = AutoModelForSequenceClassification.from_pretrained(str(encoder_dir), num_labels=len(EMOTIONS))
+        return cls(model.eval(), AutoTokenizer.from_pretrained(str(encoder_dir)), max_length=max_length)
