@@ -9,6 +9,7 @@ from emotion_platform.assets.drift.assets import DRIFT_ASSETS
 from emotion_platform.assets.drift.jobs import drift_job, drift_report_schedule
 from emotion_platform.assets.drift.resources import DriftMonitorResource
 from emotion_platform.assets.drift.sensors import build_drift_retraining_sensor
+from emotion_platform.assets.features.assets import features
 from emotion_platform.assets.media.assets import media
 from emotion_platform.assets.media.sensors import build_inbox_sensor
 from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
@@ -48,7 +49,8 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
             cache_dir=str(settings.cache_dir),
         ),
         "datasets": DatasetsResource(
-            root=str(settings.datasets_dir), feature_cache=str(settings.cache_dir / "features")
+            root=str(settings.datasets_dir), feature_cache=str(settings.cache_dir / "features"),
+            model_cache=str(settings.cache_dir),
         ),
         "mlflow": mlflow_tracking_resource.configured({
             "experiment_name": settings.mlflow_experiment,
@@ -68,7 +70,7 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
 
 def build_definitions(settings: PlatformSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media, transcripts, segment_emotions, media_emotions, labelled_datasets, *TRAINING_ASSETS,
+        assets=[media, transcripts, features, segment_emotions, media_emotions, labelled_datasets, *TRAINING_ASSETS,
                 *DRIFT_ASSETS, *SERVING_ASSETS],
         asset_checks=TRAINING_CHECKS,
         jobs=[media_pipeline_job, prediction_job, training_job, drift_job],

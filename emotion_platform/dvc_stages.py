@@ -190,7 +190,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
             .metadata.items()}
     metrics = {**{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
                **{k: meta[k] for k in ("best_epoch", "train_seconds", "train_examples", "speech_train_examples")},
-               **{k: meta[k] for k in ("val_acoustic_accuracy", "val_acoustic_uar") if k in meta}}
+               **{k: meta[k] for k in ("val_speech_accuracy", "val_speech_uar") if k in meta}}
     atomic.write_json(paths.report("train.json"), metrics)
     curves = _training_curves(settings.tracking_uri, record["mlflow_run_id"])
     with atomic.atomic_path(paths.report("training_curves.csv")) as tmp:

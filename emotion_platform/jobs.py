@@ -18,6 +18,6 @@ training_job = dg.define_asset_job(
 
 prediction_job = dg.define_asset_job(
     name="predict_media",
-    selection=dg.AssetSelection.groups("predictions"),
-    description="Segment and file-level emotions of one media file (one partition) from the champion model.",
+    selection=dg.AssetSelection.groups("features", "predictions"),
+    description="Features, segment and file-level emotions of one media file (one partition) from the champion.",
 )

@@ -19,15 +19,13 @@ from urllib.parse import quote
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 WhisperModelName = Literal["tiny.en", "base"]
 TranscriberBackend = Literal["openai-whisper", "faster-whisper"]
 Device = Literal["auto", "cpu", "cuda"]
-
-
-def _default_cache_dir() -> Path:
-    return Path.home() / ".cache" / "emotion_platform"
 
 
 class MediaLimits(BaseSettings):
@@ -70,7 +68,7 @@ class PlatformSettings(BaseSettings):
 
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Root of everything the platform writes.")
     inbox_dir: Path | None = Field(None, description="Folder watched for new media (default: data/inbox).")
-    cache_dir: Path = Field(default_factory=_default_cache_dir, description="Converted model cache.")
+    cache_dir: Path = Field(default_factory=lambda: DEFAULT_CACHE_DIR, description="Converted model cache.")
     datasets_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "datasets", description="Labelled datasets.")
     whisper_model: WhisperModelName = "tiny.en"
     transcriber_backend: TranscriberBackend = "faster-whisper"

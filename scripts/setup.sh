@@ -20,6 +20,8 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 [ -f /usr/share/pocketsphinx/test/data/librivox/transcription ] || need_apt+=(pocketsphinx-testdata)
 # PostgreSQL server binaries: the scale-profile test starts its own throw-away server on loopback.
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need_apt+=(postgresql)
+# espeak-ng speaks dialogue lines for fitting and testing the words/voice fusion.
+command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

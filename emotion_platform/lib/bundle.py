@@ -1,13 +1,15 @@
-"""The emotion model as one versioned unit: text, acoustic and face branches and fusion weights.
+"""The emotion model as one versioned unit: text, speech and face branches and how they are fused.
 
     <bundle>/text/            fine-tuned transformer + tokenizer + label map + temperature
-    <bundle>/acoustic.joblib  the acoustic classifier (with its speaker normaliser)
-    <bundle>/fusion.json      text/acoustic weights fitted on validation data
+    <bundle>/speech/          the speech branch: Whisper encoder spec (+ weights' SHA-256) and its head
+    <bundle>/fusion.joblib    the words/voice fusion fitted on validation data (lib/fusion.py)
     <bundle>/face.json        the face branch: which shipped expression model (package, file, SHA-256)
                               and its prior fusion weight (see :mod:`emotion_platform.lib.face.branch`)
+    <bundle>/bundle.json      the bundle format
 
-A champion is a bundle; ``models:/emotion-model@champion`` loads them together. Bundles saved
-before the face branch existed have no ``face.json`` and load with ``face=None``.
+A champion is a bundle; ``models:/emotion-model@champion`` loads them together. Bundles of the first
+format (a librosa-descriptor SVM as the acoustic branch) are refused with a clear message: that
+branch is no longer served, retrain.
 """
 
 from __future__ import annotations
@@ -18,84 +20,93 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion_platform.lib.acoustic.features import feature_vector
-from emotion_platform.lib.acoustic.model import AcousticClassifier
+from emotion_platform.lib import atomic
+from emotion_platform.lib.errors import EmotionPlatformError
 from emotion_platform.lib.face.branch import FACE_FILE, FaceBranch
-from emotion_platform.lib.fusion import fuse
+from emotion_platform.lib.fusion import WordsVoiceFusion, fuse_segment
+from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.lib.speech.branch import SpeechBranch
 from emotion_platform.lib.text_model.model import TextEmotionModel
 
-TEXT_DIR, ACOUSTIC_FILE, FUSION_FILE = "text", "acoustic.joblib", "fusion.json"
+TEXT_DIR, SPEECH_DIR, FUSION_FILE, FORMAT_FILE = "text", "speech", "fusion.joblib", "bundle.json"
+BUNDLE_FORMAT = 2
+
+
+class OutdatedBundle(EmotionPlatformError):
+    """A bundle saved by an earlier platform version whose branches are no longer served."""
 
 
 @dataclass
 class EmotionBundle:
-    """The branches and their fusion weights. A new bundle gets the shipped face branch by default;
-    ``face=None`` is a bundle without one (as every bundle saved before it existed)."""
+    """The branches and their fusion. A new bundle gets the shipped face branch by default;
+    ``face=None`` is a bundle without one."""
 
     text: TextEmotionModel
-    acoustic: AcousticClassifier | None
-    weights: dict[str, float]
+    speech: SpeechBranch | None
+    fusion: WordsVoiceFusion | None
     face: FaceBranch | None = field(default_factory=FaceBranch)
 
     @classmethod
-    def load(cls, folder: Path, device: str = "cpu") -> EmotionBundle:
+    def load(cls, folder: Path, device: str = "cpu", cache_dir: Path | None = None) -> EmotionBundle:
         folder = Path(folder)
-        acoustic = AcousticClassifier.load(folder / ACOUSTIC_FILE) if (folder / ACOUSTIC_FILE).exists() else None
-        weights = json.loads((folder / FUSION_FILE).read_text()) if (folder / FUSION_FILE).exists() else {"text": 1.0}
+        if (folder / "acoustic.joblib").exists() or not (folder / FORMAT_FILE).exists():
+            raise OutdatedBundle(f"{folder} is a bundle of the first format (acoustic descriptor SVM), which is no "
+                                 "longer served: train a new model (emotion-platform train)")
+        speech = SpeechBranch.load(folder / SPEECH_DIR, cache_dir, device) if (folder / SPEECH_DIR).exists() else None
+        fusion = WordsVoiceFusion.load(folder / FUSION_FILE) if (folder / FUSION_FILE).exists() else None
         face = FaceBranch.read(folder / FACE_FILE, device=device) if (folder / FACE_FILE).exists() else None
-        return cls(TextEmotionModel.load(folder / TEXT_DIR, device=device), acoustic, weights, face)
+        return cls(TextEmotionModel.load(folder / TEXT_DIR, device=device), speech, fusion, face)
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         self.text.save(folder / TEXT_DIR)
-        if self.acoustic is not None:
-            self.acoustic.save(folder / ACOUSTIC_FILE)
-        (folder / FUSION_FILE).write_text(json.dumps(self.weights, indent=2))
+        if self.speech is not None:
+            self.speech.save(folder / SPEECH_DIR)
+        if self.fusion is not None:
+            self.fusion.save(folder / FUSION_FILE)
         if self.face is not None:
-            (folder / FACE_FILE).write_text(json.dumps(self.face.to_dict(), indent=2))
+            atomic.write_text(folder / FACE_FILE, json.dumps(self.face.to_dict(), indent=2))
+        atomic.write_text(folder / FORMAT_FILE, json.dumps({"format": BUNDLE_FORMAT, "classes": list(EMOTIONS)}))
         return folder
 
     @property
-    def fusion_weights(self) -> dict[str, float]:
-        """The fitted speech weights plus the face branch's prior weight (when the bundle has one)."""
-        return self.weights | ({"face": self.face.weight} if self.face is not None else {})
+    def face_weight(self) -> float:
+        return self.face.weight if self.face is not None else 0.0
 
-    def predict_segments(self, texts: list[str | None], audios: list[np.ndarray | None],
-                         group: str | None = None,
-                         faces: list[np.ndarray | None] | None = None) -> dict[str, np.ndarray | None]:
-        """Per-segment distributions of each branch and the fusion.
+    def describe(self) -> dict:
+        """What a model card or ``/model_info`` says about the branches."""
+        return {"speech_encoder": self.speech.spec.to_dict() if self.speech else None,
+                "fusion": "stacked gradient-boosted trees (words, voice)" if self.fusion else "single branch",
+                "face_model": self.face.model_name if self.face else None, "face_weight": self.face_weight}
 
-        ``texts[i]`` is None (or empty) where the segment has no words, ``audios[i]`` None where
-        there is no audio, ``faces[i]`` None where no face was seen (or no video); otherwise it is
-        the face branch's (7,) distribution for the segment's time span
-        (:meth:`FaceBranch.distribution`). ``group`` names the speaker-normalisation group (the
-        media file). Any subset of branches fuses; a segment with none gets a NaN row.
+    def predict_segments(self, texts: list[str | None], speech: np.ndarray | None = None,
+                         faces: np.ndarray | None = None) -> dict[str, np.ndarray | None]:
+        """Per-segment (n, 7) distributions of each branch and the fusion (NaN rows where absent).
+
+        ``texts[i]`` is None (or empty) where the segment has no words; ``speech`` is the segments'
+        (n, dim) speech embeddings with NaN rows where there is no voice; ``faces`` the (n, 7) face
+        distributions (:meth:`FaceBranch.distribution`) with NaN rows where no face was seen.
         """
         n = len(texts)
-        if len(audios) != n or (faces is not None and len(faces) != n):
-            raise ValueError(f"one entry per segment expected: {n} texts, {len(audios)} audios, "
-                             f"{'no' if faces is None else len(faces)} face distributions")
-        text_p = acoustic_p = None
+        for name, rows in (("speech embeddings", speech), ("face distributions", faces)):
+            if rows is not None and len(rows) != n:
+                raise ValueError(f"one row per segment expected: {n} texts, {len(rows)} {name}")
+        text_p = np.full((n, len(EMOTIONS)), np.nan)
         with_text = [i for i, t in enumerate(texts) if t and t.strip()]
         if with_text:
             contexts = ["" if i == 0 else (texts[i - 1] or "") for i in with_text]
-            text_p = np.full((n, 7), np.nan)
             text_p[with_text] = self.text.predict_proba([texts[i] for i in with_text], contexts)
-        with_audio = [i for i, a in enumerate(audios) if a is not None and a.size]
-        if with_audio and self.acoustic is not None:
-            feats = np.stack([feature_vector(audios[i]) for i in with_audio])
-            groups = np.array([group or "single"] * len(with_audio)) if group else None
-            acoustic_p = np.full((n, 7), np.nan)
-            acoustic_p[with_audio] = self.acoustic.predict_proba(feats, groups)
-        face_p = None
-        with_face = [i for i, f in enumerate(faces or []) if f is not None]
-        if with_face and self.face is not None:
-            face_p = np.full((n, 7), np.nan)
-            face_p[with_face] = np.stack([np.asarray(faces[i], dtype=float) for i in with_face])
-        branches = {"text": text_p, "acoustic": acoustic_p, "face": face_p}
-        weights = self.fusion_weights
-        fused = np.zeros((n, 7))
+        speech_p = np.full((n, len(EMOTIONS)), np.nan)
+        with_voice = [] if speech is None else [i for i in range(n) if not np.isnan(speech[i]).any()]
+        if with_voice and self.speech is not None:
+            speech_p[with_voice] = self.speech.predict_proba(speech[with_voice])
+        face_p = np.full((n, len(EMOTIONS)), np.nan) if faces is None else np.asarray(faces, dtype=float)
+        if self.face is None:
+            face_p = np.full((n, len(EMOTIONS)), np.nan)
+        fused = np.full((n, len(EMOTIONS)), np.nan)
         for i in range(n):
-            parts = {k: None if p is None or np.isnan(p[i]).any() else p[i] for k, p in branches.items()}
-            fused[i] = fuse(parts, weights)[0] if any(v is not None for v in parts.values()) else np.nan
-        return branches | {"fused": fused}
+            parts = [None if np.isnan(p[i]).any() else p[i] for p in (text_p, speech_p, face_p)]
+            row = fuse_segment(*parts, self.fusion, self.face_weight)
+            if row is not None:
+                fused[i] = row
+        return {"text": text_p, "speech": speech_p, "face": face_p, "fused": fused}

@@ -12,6 +12,7 @@ DATA_NOTES = {
     "emodb_2s": "EmoDB acted German speech, 10 speakers (CC0-1.0 packaging)",
     "nemo_pl": "nEMO acted Polish speech, 9 speakers (CC BY-NC-SA 4.0: non-commercial)",
     "urdu_ser": "URDU talk-show speech (research use only)",
+    "espeak_ng": "MELD training lines spoken with espeak-ng, labelled neutral voice (synthetic prosody)",
 }
 
 
@@ -21,6 +22,12 @@ def _speech_table(speech: dict) -> str:
     rows = ["| branch | accuracy | UAR | macro F1 |", "|---|---|---|---|"]
     rows += [f"| {name} | {m['accuracy']:.3f} | {m['uar']:.3f} | {m['macro_f1']:.3f} |" for name, m in speech.items()]
     return "\n".join(rows)
+
+
+def _encoder(spec: dict | None) -> str:
+    if not spec:
+        return "none in this model"
+    return f"Whisper {spec['whisper_model']}, block {spec['layer']}, {spec['pooling']} pooling"
 
 
 def render_model_card(name: str, version: str, training: dict, evaluation: dict, gate_reasons: list[str]) -> str:
@@ -44,10 +51,15 @@ Several sources are non-commercial or research-only: a model trained on them inh
 
 ## Model
 Text branch: fine-tuned `{training["base_encoder"]}` (MiniLM-L6, 22M parameters) with a classification head,
-reading the utterance with the previous utterance as context. Acoustic branch: prosodic and spectral
-descriptors (librosa), speaker-normalised, RBF SVM. Face branch (video): {training.get("face_model") or "none"}
-on Haar-cascade face detections; not trained or evaluated by the platform (no labelled video was available),
-fused with a prior weight. Fusion: weighted geometric mean of the present branches.
+reading the utterance with the previous utterance as context. Speech branch: the pretrained Whisper
+encoder ({_encoder(training.get("speech_encoder"))}), its states mean-pooled over each segment
+(silence trimmed), and a logistic-regression head trained on every speech corpus above with
+corpus- and class-balanced weights (no per-speaker normalisation: one segment is scaled as training
+clips were), calibrated by temperature on held-out speakers. Face branch (video):
+{training.get("face_model") or "none"} on Haar-cascade face detections; not trained or evaluated by the
+platform (no labelled video was available), fused with a prior weight ({training.get("face_weight", 0)}).
+Fusion of words and voice: {training.get("fusion", "single branch")}, fitted on held-out speech clips
+(the voice carries the label) and MELD validation lines spoken with espeak-ng (the words carry it).
 Text probabilities are calibrated by
 temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}).
 
@@ -66,8 +78,6 @@ Per-class F1 ({", ".join(EMOTIONS)}): {per_class}
 Speech test split (speaker-independent; the text branch reads each clip's sentence):
 {_speech_table(evaluation.get("speech", {}))}
 
-Fusion weights (text, acoustic: fitted on the speech validation split; face: a prior):
-{training.get("fusion_weights", {})}
 
 ## Promotion
 {chr(10).join("- " + r for r in gate_reasons)}
@@ -76,5 +86,9 @@ Fusion weights (text, acoustic: fitted on the speech validation split; face: a p
 - Trained on scripted TV dialogue and acted speech: spontaneous speech, other languages, accents and
   domains will score lower; minority classes (disgust, fear) are the least reliable.
 - Text carries only part of the emotion; sarcasm and prosody-only cues are missed by this branch.
+- The speech branch learnt from acted studio speech (English, German, Polish) and Urdu talk shows:
+  read or spontaneous speech with mild emotion is mostly called neutral, and surprise, fear and disgust
+  (acted in one or two corpora only) are its weakest classes. Non-speech audio gets no speech emotion.
+- A segment whose fused top probability is below 0.40 is flagged low-confidence: read its label as a guess.
 - Transcription errors upstream (Whisper) propagate into the prediction.
 """

@@ -1,7 +1,8 @@
-"""Emotions of a media file: per transcript segment, and a summary over the whole file.
+"""Emotions of a media file: per segment (from its :class:`MediaFeatures`), and a summary over the file.
 
-For video, each segment's face evidence comes from the frames sampled within its time span
-(:mod:`emotion_platform.lib.face`); a video without speech is one span over the whole file.
+Each segment carries each branch's distribution, the fused one, its top emotion and a confidence
+(the top fused probability). A segment whose fused distribution is flat (confidence below
+:data:`LOW_CONFIDENCE`) is flagged ``low_confidence``: its top emotion is a guess, not an answer.
 """
 
 from __future__ import annotations
@@ -12,93 +13,88 @@ import numpy as np
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.bundle import EmotionBundle
-from emotion_platform.lib.face.frames import FrameIndex
+from emotion_platform.lib.features import MediaFeatures
 from emotion_platform.lib.labels import EMOTIONS
-from emotion_platform.lib.transcription.types import Transcript
 
-SAMPLE_RATE = 16_000
+LOW_CONFIDENCE = 0.40
+"""Below this top fused probability a segment is reported as low-confidence (7 classes: uniform is 0.14)."""
 
 
-def _dist(row: np.ndarray | None, i: int) -> dict[str, float] | None:
-    if row is None or np.isnan(row[i]).any():
+def _dist(row: np.ndarray) -> dict[str, float] | None:
+    if np.isnan(row).any():
         return None
-    return {e: round(float(p), 4) for e, p in zip(EMOTIONS, row[i], strict=True)}
+    return {e: round(float(p), 4) for e, p in zip(EMOTIONS, row, strict=True)}
 
 
-def segment_emotions(bundle: EmotionBundle, transcript: Transcript, audio: np.ndarray | None,
-                     media_id: str, *, frames: Path | str | FrameIndex | None = None) -> list[dict]:
-    """One record per transcript segment: times, text, each branch's and the fused distribution.
-
-    ``frames`` is the video's sampled-frames folder (``index.json`` + JPEGs, as the media stage
-    writes it) or its :class:`FrameIndex`; when given and the bundle has a face branch, each record
-    carries ``face_branch`` (None where no face was found in the span) and ``face_evidence``.
-    Without words, audio (at least 0.5 s) or else a video's frames become one segment over the whole
-    file, classified by the acoustic and/or face branch.
-    """
-    index = FrameIndex.read(frames) if isinstance(frames, str | Path) else frames
-    use_faces = bundle.face is not None and index is not None and bool(index.frames)
-    if transcript.segments:
-        spans = [(s.start, s.end, s.text) for s in transcript.segments]
-    elif audio is not None and audio.size >= SAMPLE_RATE // 2:
-        spans = [(0.0, audio.size / SAMPLE_RATE, None)]
-    elif use_faces:
-        spans = [(0.0, index.duration_s, None)]
-    else:
+def segment_emotions(bundle: EmotionBundle, features: MediaFeatures) -> list[dict]:
+    """One record per segment: times, text, each branch's and the fused distribution, confidence."""
+    if not len(features):
         return []
-    clips = [audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] if audio is not None else None for a, b, _ in spans]
-    span_faces = bundle.face.analyzer().spans(index, [(a, b) for a, b, _ in spans]) if use_faces else None
-    face_dists = [bundle.face.distribution(f.mean) for f in span_faces] if span_faces else None
-    out = bundle.predict_segments([t for _, _, t in spans], clips, group=media_id, faces=face_dists)
+    out = bundle.predict_segments(features.texts, features.speech, features.faces)
     records = []
-    for i, (start, end, text) in enumerate(spans):
-        fused = _dist(out["fused"], i)
+    for i, ((start, end), text) in enumerate(zip(features.spans, features.texts, strict=True)):
+        fused = _dist(out["fused"][i])
+        confidence = round(max(fused.values()), 4) if fused else None
         records.append({
             "start": start, "end": end, "text": text,
-            "text_branch": _dist(out["text"], i), "acoustic_branch": _dist(out["acoustic"], i),
-            "face_branch": _dist(out["face"], i),
-            "face_evidence": span_faces[i].evidence() if span_faces else None,
+            "text_branch": _dist(out["text"][i]), "speech_branch": _dist(out["speech"][i]),
+            "face_branch": _dist(out["face"][i]), "face_evidence": features.face_evidence[i],
             "emotions": fused, "top": max(fused, key=fused.get) if fused else None,
+            "confidence": confidence, "low_confidence": confidence is not None and confidence < LOW_CONFIDENCE,
         })
     return records
 
 
-def media_summary(segments: list[dict]) -> dict:
-    """Duration-weighted mean distribution, the dominant emotion and its share of the time."""
+def media_summary(segments: list[dict], reason: str | None = None) -> dict:
+    """Duration-weighted mean distribution, the dominant emotion, its share of the time, and confidence.
+
+    ``reason`` says why there is nothing to summarise (no words and no faces), when that is the case.
+    """
     scored = [s for s in segments if s["emotions"]]
     if not scored:
-        return {"segments": 0, "emotions": None, "dominant": None}
+        return {"segments": 0, "emotions": None, "dominant": None, "confidence": None,
+                "reason": reason or "no segment could be classified"}
     weights = np.array([max(s["end"] - s["start"], 1e-3) for s in scored])
     matrix = np.array([[s["emotions"][e] for e in EMOTIONS] for s in scored])
     mean = (matrix * weights[:, None]).sum(0) / weights.sum()
     tops = [s["top"] for s in scored]
     share = {e: round(float(weights[[t == e for t in tops]].sum() / weights.sum()), 3) for e in EMOTIONS}
-    dominant = EMOTIONS[int(mean.argmax())]
+    low = np.array([s["low_confidence"] for s in scored])
     return {"segments": len(scored), "emotions": {e: round(float(p), 4) for e, p in zip(EMOTIONS, mean, strict=True)},
-            "dominant": dominant, "time_share_by_top_emotion": share, "seconds": round(float(weights.sum()), 2)}
+            "dominant": EMOTIONS[int(mean.argmax())], "confidence": round(float(mean.max()), 4),
+            "low_confidence_share": round(float(weights[low].sum() / weights.sum()), 3),
+            "time_share_by_top_emotion": share, "seconds": round(float(weights.sum()), 2), "reason": reason}
+
+
+COLORS = {"anger": "#d62728", "disgust": "#8c564b", "fear": "#9467bd", "joy": "#ffbf00",
+          "neutral": "#aaaaaa", "sadness": "#1f77b4", "surprise": "#2ca02c"}
 
 
 def timeline_png(segments: list[dict], dest: Path, title: str) -> Path:
-    """A stacked emotion timeline (one bar per segment, width = its duration), written atomically."""
+    """A stacked emotion timeline (one bar per segment, width = its duration), written atomically.
+
+    Low-confidence segments are drawn faded and hatched, so a flat guess does not look like an answer.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colors = {"anger": "#d62728", "disgust": "#8c564b", "fear": "#9467bd", "joy": "#ffbf00",
-              "neutral": "#aaaaaa", "sadness": "#1f77b4", "surprise": "#2ca02c"}
     fig, ax = plt.subplots(figsize=(8, 2.6))
     for seg in (s for s in segments if s["emotions"]):
         bottom = 0.0
+        low = seg.get("low_confidence", False)
         for emotion in EMOTIONS:
             p = seg["emotions"][emotion]
             ax.bar(seg["start"], p, width=max(seg["end"] - seg["start"], 0.05), bottom=bottom, align="edge",
-                   color=colors[emotion], edgecolor="white", linewidth=0.3)
+                   color=COLORS[emotion], edgecolor="white", linewidth=0.3, alpha=0.35 if low else 1.0,
+                   hatch="//" if low else None)
             bottom += p
-    ax.set_xlabel("seconds")
+    ax.set_xlabel("seconds (hatched: low confidence)")
     ax.set_ylabel("probability")
     ax.set_ylim(0, 1)
     ax.set_title(title, fontsize=9)
-    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colors[e]) for e in EMOTIONS], labels=list(EMOTIONS),
+    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=COLORS[e]) for e in EMOTIONS], labels=list(EMOTIONS),
               fontsize=7, ncol=7, loc="upper center", bbox_to_anchor=(0.5, -0.35), frameon=False)
     fig.tight_layout()
     with atomic.atomic_path(dest) as tmp:

@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr
 
 from emotion_platform.lib.gate import GateConfig
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
+from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
 
 
 @dg.resource(
@@ -46,7 +47,10 @@ class DatasetsResource(dg.ConfigurableResource):
     """Where the labelled datasets are read from (in place; never copied)."""
 
     root: str = Field(description="Folder with meld_text/, ravdess_speech/, speech_index.csv, ...")
-    feature_cache: str = Field(description="Where acoustic features of dataset clips are cached.")
+    feature_cache: str = Field(description="Where features of dataset clips (speech embeddings, descriptors, "
+                                           "spoken dialogue lines) are cached.")
+    model_cache: str = Field(str(DEFAULT_CACHE_DIR),
+                             description="Where the converted Whisper weights are cached (the speech encoder).")
 
     @property
     def path(self) -> Path:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion_platform.lib.acoustic.features import SR, feature_vector
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.bundle import EmotionBundle
+from emotion_platform.lib.features import media_features
 from emotion_platform.lib.media import decode, validation
 from emotion_platform.lib.media.ids import sha256_file
 from emotion_platform.lib.media.probe import MediaInfo, check_riff_complete, probe
@@ -64,29 +65,42 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
         transcript = (transcriber.transcribe(audio) if audio is not None
                       else Transcript.empty("no_audio", "the file has no audio track", info.duration_s))
         transcribed_at = time.perf_counter()
-        segments = segment_emotions(bundle, transcript, audio, media_id, frames=frames)
+        found = media_features(bundle, transcript, audio, media_id, frames=frames, descriptors=False)
+        segments = segment_emotions(bundle, found)
         finished = time.perf_counter()
     return {
         "media": {"id": media_id, "kind": info.kind, "format": info.format_name, "duration_s": info.duration_s,
                   "has_audio": info.has_audio, "has_video": info.has_video},
         "transcript": _transcript_record(transcript),
         "segments": segments,
-        "summary": media_summary(segments),
+        "summary": media_summary(segments, found.reason),
         "timing_s": {"decode": round(decoded_at - started, 3), "transcribe": round(transcribed_at - decoded_at, 3),
                      "classify": round(finished - transcribed_at, 3), "total": round(finished - started, 3)},
     }
 
 
-def warm_up_acoustic_branch(bundle: EmotionBundle) -> float | None:
-    """Describe one second of a synthetic voiced tone with the acoustic features, so librosa's numba
-    kernels load when the worker starts instead of during its first upload (3-4 s in a fresh process
-    here); the seconds it took, or None when the model has no acoustic branch."""
-    if bundle.acoustic is None:
-        return None
+def warm_up(bundle: EmotionBundle, transcriber: Transcriber) -> dict[str, float]:
+    """Run every model a worker needs once (transcriber, speech encoder, text model, face network) on
+    two seconds of a synthetic voiced tone, so the first upload does not pay for loading them;
+    the seconds each took."""
+    timings = {}
+    t = np.arange(2 * SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
+    tone = (0.3 * np.sin(2 * np.pi * 180 * t) + 0.15 * np.sin(2 * np.pi * 360 * t)).astype(np.float32)
     started = time.perf_counter()
-    t = np.arange(SR, dtype=np.float32) / SR
-    feature_vector(0.3 * np.sin(2 * np.pi * 180 * t) + 0.15 * np.sin(2 * np.pi * 360 * t), SR)
-    return time.perf_counter() - started
+    transcriber.transcribe(tone)
+    timings["transcriber"] = time.perf_counter() - started
+    if bundle.speech is not None:
+        started = time.perf_counter()
+        bundle.speech.embed([tone])
+        timings["speech_encoder"] = time.perf_counter() - started
+    started = time.perf_counter()
+    bundle.text.predict_proba(["warming up"])
+    timings["text"] = time.perf_counter() - started
+    if bundle.face is not None:
+        started = time.perf_counter()
+        bundle.face.analyzer()
+        timings["face"] = time.perf_counter() - started
+    return {k: round(v, 3) for k, v in timings.items()}
 
 
 def _transcript_record(transcript: Transcript) -> dict:

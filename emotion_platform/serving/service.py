@@ -32,7 +32,7 @@ from emotion_platform.serving.edge import HEALTH_PATHS, EdgeMiddleware
 with bentoml.importing():
     from emotion_platform.lib.errors import MediaRejected
     from emotion_platform.serving.errors import rejection_response
-    from emotion_platform.serving.media import UploadLimits, classify_media, warm_up_acoustic_branch
+    from emotion_platform.serving.media import UploadLimits, classify_media, warm_up
     from emotion_platform.serving.metrics import service_metrics
     from emotion_platform.serving.model import LoadedModel, load_from_folder, load_from_registry
     from emotion_platform.serving.text import classify_utterances
@@ -91,9 +91,8 @@ class EmotionClassifier:
         self.limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_duration_s,
                                    self.settings.min_duration_s)
         self.metrics = service_metrics()
-        warm_up_s = warm_up_acoustic_branch(self.model.bundle)
-        if warm_up_s is not None:
-            logger.info("acoustic features warmed up in %.1f s", warm_up_s)
+        self.warm_up_s = warm_up(self.model.bundle, self.transcriber)
+        logger.info("models warmed up (seconds): %s", self.warm_up_s)
         self.ready = True
         logger.info("serving %s on %s with %d torch threads", self.model.describe(), self.model.device,
                     torch.get_num_threads())

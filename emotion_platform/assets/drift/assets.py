@@ -16,8 +16,7 @@ from emotion_platform.lib.drift.inputs import inputs_from_segments, segment_reco
 from emotion_platform.lib.drift.reference import ReferenceProfile, build_reference, reference_dir
 from emotion_platform.lib.drift.report import DriftSummary, compare
 from emotion_platform.lib.drift.tracking import log_drift_report, log_reference
-from emotion_platform.lib.media.decode import load_audio
-from emotion_platform.lib.media.store import MediaStore
+from emotion_platform.lib.features import MediaFeatures, features_path
 from emotion_platform.resources import StorageResource
 from emotion_platform.resources.mlflow import ChampionModelResource, DatasetsResource
 
@@ -107,13 +106,12 @@ def drift_report(
         raise dg.Failure(f"the reference profile belongs to model version {reference.model_version}, the champion "
                          f"is version {version}: materialize reference_profile first")
     records = segment_records_between(Path(storage.root) / "predictions", start, end)
-    store = MediaStore(Path(storage.root))
 
-    def audio_of(media_id: str):
-        path = store.audio_path(media_id)
-        return load_audio(path) if path.exists() else None
+    def features_of(media_id: str) -> MediaFeatures | None:
+        path = features_path(Path(storage.root), media_id)
+        return MediaFeatures.load(path) if path.exists() else None
 
-    rows = inputs_from_segments(records, audio_of)
+    rows = inputs_from_segments(records, features_of)
     frame = profile_columns(bundle, rows, reference.reducer)[0] if len(rows) else reference.frame.iloc[:0]
     snapshot, summary = compare(reference.frame, frame, drift_monitor.policy)
     out = Path(storage.root) / "drift" / "reports" / window

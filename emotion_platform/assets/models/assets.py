@@ -1,6 +1,5 @@
 """Training data, the candidate text model, its evaluation, and the champion behind the gate."""
 
-import json
 import shutil
 from pathlib import Path
 
@@ -13,17 +12,17 @@ from emotion_platform.assets.datasets.assets import DATASET_KEYS
 from emotion_platform.assets.models.config import EvaluationConfig, TextModelConfig, TrainingDataConfig
 from emotion_platform.constants import MODELS_GROUP
 from emotion_platform.lib import atomic
-from emotion_platform.lib.acoustic.training import acoustic_proba, train_acoustic
 from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.datasets.speech import load_speech
 from emotion_platform.lib.datasets.splits import assign_splits, speakers_in_several_splits, split_summary
+from emotion_platform.lib.datasets.spoken import flat_voice_examples, spoken_examples
 from emotion_platform.lib.datasets.text import load_text
 from emotion_platform.lib.evaluation import evaluate_text_model
-from emotion_platform.lib.fusion import fit_weights, fuse
 from emotion_platform.lib.gate import decide
 from emotion_platform.lib.labels import LABEL_TO_ID
 from emotion_platform.lib.metrics import classification_metrics, confusion_matrix_png
 from emotion_platform.lib.model_card import render_model_card
+from emotion_platform.lib.speech.training import branch_inputs, fit_words_voice_fusion, train_speech_branch
 from emotion_platform.lib.text_model.encoder import minilm_dir
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier
 from emotion_platform.lib.tracking import CHAMPION, load_registered_bundle, log_bundle
@@ -100,7 +99,7 @@ def emotion_model(
     context: dg.AssetExecutionContext, config: TextModelConfig, splits: str, storage: StorageResource,
     datasets: DatasetsResource, model_registry: ModelRegistryResource, mlflow: dg.ResourceParam[MlFlow],
 ) -> dg.MaterializeResult[dict]:
-    """The candidate: MiniLM fine-tuned on text, an acoustic classifier, and their fusion weights.
+    """The candidate: MiniLM fine-tuned on text, a speech branch on Whisper's encoder, and their fusion.
 
     Tracked as one MLflow run (tagged with the Dagster run id) and registered as one model version.
     """
@@ -129,26 +128,34 @@ def emotion_model(
     speech_train = _speech_split(splits, "train", config.max_speech_examples, config.seed)
     speech_val = _speech_split(splits, "validation", config.max_speech_examples, config.seed)
     cache = Path(datasets.feature_cache)
-    acoustic = train_acoustic(speech_train, cache, config.acoustic_c) if len(speech_train) else None
-    weights = {"text": 1.0, "acoustic": 0.0}
-    acoustic_val = {}
-    if acoustic is not None and len(speech_val):
-        val_branches = {"text": best.model.predict_proba(speech_val["text"].tolist()),
-                        "acoustic": acoustic_proba(acoustic, speech_val, cache)}
-        weights = fit_weights(val_branches, _labels(speech_val))
-        acoustic_val = classification_metrics(_labels(speech_val), val_branches["acoustic"])
-    bundle = EmotionBundle(best.model, acoustic, weights)
+    speech, speech_val_metrics = None, {}
+    if len(speech_train):
+        if config.flat_voice_lines > 0:
+            lines = _text_split(splits, "train", config.flat_voice_lines, config.seed)
+            flat = flat_voice_examples(lines, cache / "spoken", seed=config.seed + 1)
+            speech_train = pd.concat([speech_train, flat], ignore_index=True)
+        speech, report = train_speech_branch(speech_train, speech_val, cache, Path(datasets.model_cache),
+                                             c=config.speech_c)
+        speech_val_metrics = report.validation
+        context.log.info(f"speech branch: {report.train_clips} clips, validation UAR "
+                         f"{speech_val_metrics.get('uar', float('nan')):.3f}, temperature {report.temperature:.2f}")
+    fusion = None
+    if speech is not None and len(speech_val) and config.spoken_lines > 0:
+        lines = _text_split(splits, "validation", config.spoken_lines, config.seed)
+        spoken = spoken_examples(lines, cache / "spoken", seed=config.seed)
+        fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache)
+    bundle = EmotionBundle(best.model, speech, fusion)
     bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
     with atomic.atomic_dir(bundle_dir) as tmp:
         bundle.save(tmp)
     tracker.log_params({**best.config, "encoder": str(base.name if config.encoder == "minilm" else base),
                         "train_examples": len(train), "validation_examples": len(validation),
-                        "speech_train_examples": len(speech_train), "acoustic_c": config.acoustic_c,
-                        "fusion_weights": json.dumps(weights),
+                        "speech_train_examples": len(speech_train), "speech_c": config.speech_c,
+                        "spoken_fusion_lines": config.spoken_lines if fusion is not None else 0,
                         "searched_learning_rates": ",".join(f"{r:g}" for r in rates)})
     tracker.log_metrics({f"val_{k}": best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")})
-    if acoustic_val:
-        tracker.log_metrics({f"val_acoustic_{k}": acoustic_val[k] for k in ("accuracy", "uar", "macro_f1")})
+    if speech_val_metrics:
+        tracker.log_metrics({f"val_speech_{k}": speech_val_metrics[k] for k in ("accuracy", "uar", "macro_f1")})
     png = confusion_matrix_png(best.validation["confusion_matrix"],
                                bundle_dir.parent / f"{context.run.run_id}-val.png", "text branch, validation")
     tracker.log_artifact(str(png), artifact_path="evaluation")
@@ -160,27 +167,30 @@ def emotion_model(
         "bundle_dir": str(bundle_dir), "mlflow_run_id": run_id, "model_uri": info.model_uri,
         "registered_model": model_registry.model_name, "version": str(info.registered_model_version),
         "validation": {k: best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")},
-        "train_counts": train_counts, "config": best.config | {"acoustic_c": config.acoustic_c},
-        "fusion_weights": bundle.fusion_weights, "face_model": bundle.face.model_name if bundle.face else None,
+        "train_counts": train_counts,
+        "config": best.config | {"speech_c": config.speech_c, "flat_voice_lines": config.flat_voice_lines,
+                                 "spoken_fusion_lines": config.spoken_lines},
+        **bundle.describe(),
         "base_encoder": "all-MiniLM-L6-v2" if config.encoder == "minilm" else str(base),
     }
     return dg.MaterializeResult(value=record, metadata={
         "version": record["version"], "mlflow_run_id": run_id, "best_epoch": best.best_epoch,
         "train_seconds": round(best.train_seconds, 1), "train_examples": len(train),
-        "speech_train_examples": len(speech_train), "fusion_weights": json.dumps(weights),
+        "speech_train_examples": len(speech_train), "fusion": bundle.describe()["fusion"],
         **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
-        **{f"val_acoustic_{k}": round(acoustic_val[k], 4) for k in ("accuracy", "uar") if acoustic_val},
+        **{f"val_speech_{k}": round(speech_val_metrics[k], 4) for k in ("accuracy", "uar") if speech_val_metrics},
         "curves": dg.MetadataValue.md(_table_md(pd.DataFrame(best.history).set_index("epoch").round(4))),
     })
 
 
 def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path) -> dict[str, dict]:
     """Each branch and the fusion on speech clips (text: the clip's transcript sentence)."""
-    if bundle.acoustic is None or not len(test):
+    if bundle.speech is None or not len(test):
         return {}
-    branches = {"text": bundle.text.predict_proba(test["text"].tolist()),
-                "acoustic": acoustic_proba(bundle.acoustic, test, cache)}
-    branches["fused"] = fuse(branches, bundle.weights)
+    text, speech = branch_inputs(bundle.text, bundle.speech, test, cache)
+    branches = {"text": text, "speech": speech}
+    if bundle.fusion is not None:
+        branches["fused"] = bundle.fusion.combine(text, speech)
     y = _labels(test)
     return {name: {k: v for k, v in classification_metrics(y, p).items() if k != "confusion_matrix"}
             for name, p in branches.items()}

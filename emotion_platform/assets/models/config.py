@@ -6,7 +6,9 @@ from pydantic import Field
 
 class TrainingDataConfig(dg.Config):
     text_sources: list[str] = Field(["meld"], description="meld, emorynlp, goemotions")
-    speech_sources: list[str] = Field(["ravdess_speech"], description="ravdess_speech, emodb_2s, nemo_pl, urdu_ser")
+    speech_sources: list[str] = Field(["ravdess_speech", "emodb_2s", "nemo_pl", "urdu_ser"],
+                                      description="Speech corpora of the speech branch: ravdess_speech, emodb_2s, "
+                                                  "nemo_pl, urdu_ser (split by speaker).")
     seed: int = Field(13, description="Fixes the speaker-grouped splits.")
 
 
@@ -27,7 +29,11 @@ class TextModelConfig(dg.Config):
     search_learning_rates: list[float] = Field([], description="If set: train once per rate, keep the best "
                                                                 "on validation (a small hyperparameter search).")
     max_speech_examples: int | None = Field(None, description="Subsample each speech split (None: all of it).")
-    acoustic_c: float = Field(3.0, description="SVM regularisation of the acoustic branch.")
+    speech_c: float = Field(0.1, description="Inverse L2 regularisation of the speech branch's logistic head.")
+    flat_voice_lines: int = Field(600, description="Training dialogue lines spoken with espeak-ng and given to the "
+                                                   "speech branch as neutral voice (0: none).")
+    spoken_lines: int = Field(600, description="Validation dialogue lines spoken with espeak-ng to fit the "
+                                               "words/voice fusion (0: no fusion, each branch alone).")
     seed: int = 13
 
 

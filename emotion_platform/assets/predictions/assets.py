@@ -9,38 +9,40 @@ import dagster as dg
 from emotion_platform.assets.partitions import media_partitions
 from emotion_platform.constants import PREDICTIONS_GROUP
 from emotion_platform.lib import atomic
-from emotion_platform.lib.media.decode import load_audio
+from emotion_platform.lib.features import MediaFeatures
 from emotion_platform.lib.predict import media_summary, timeline_png
 from emotion_platform.lib.predict import segment_emotions as predict_segments
-from emotion_platform.lib.transcription.types import Transcript
 from emotion_platform.resources import StorageResource
 from emotion_platform.resources.mlflow import ChampionModelResource
 
 
 @dg.asset(partitions_def=media_partitions, group_name=PREDICTIONS_GROUP, kinds={"pytorch"})
 def segment_emotions(
-    context: dg.AssetExecutionContext, media: dict, transcripts: str, storage: StorageResource,
-    champion: ChampionModelResource,
+    context: dg.AssetExecutionContext, features: str, storage: StorageResource, champion: ChampionModelResource,
 ) -> dg.MaterializeResult[str]:
-    """Per transcript segment: the text, acoustic, face and fused emotion distributions (champion model)."""
-    transcript = Transcript.model_validate_json(Path(transcripts).read_text())
-    audio = load_audio(Path(media["audio"]["path"])) if media.get("audio") else None
-    frames = Path(media["frames"]["directory"]) if media.get("frames") else None
+    """Per segment: the text, speech, face and fused emotion distributions and a confidence (champion model)."""
+    found = MediaFeatures.load(Path(features))
     bundle, version = champion.get()
-    segments = predict_segments(bundle, transcript, audio, context.partition_key, frames=frames)
+    if bundle.speech is not None and found.speech_spec_key not in (None, bundle.speech.spec.key):
+        raise dg.Failure(f"the features of {context.partition_key} were computed for another speech encoder "
+                         f"({found.speech_spec_key}, the champion reads {bundle.speech.spec.key}): "
+                         "materialize features again")
+    segments = predict_segments(bundle, found)
     face_model = bundle.face.model_name if bundle.face is not None else None
     record = {"media_id": context.partition_key, "model_version": version, "segments": segments,
-              "transcript_status": transcript.status, "face_model": face_model}
+              "transcript_status": found.meta.get("transcript_status"), "reason": found.reason,
+              "face_model": face_model, "features": str(features)}
     path = atomic.write_json(Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record)
-    rows = ["| start | end | top | face | text |", "|---|---|---|---|---|"] + [
-        f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']} | {_face_cell(s)} | "
-        f"{(s['text'] or '(no words)').replace('|', '/')} |" for s in segments[:30]]
+    rows = ["| start | end | top | confidence | face | text |", "|---|---|---|---|---|---|"] + [
+        f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']}{' (low)' if s['low_confidence'] else ''} | "
+        f"{s['confidence']} | {_face_cell(s)} | {(s['text'] or '(no words)').replace('|', '/')} |"
+        for s in segments[:30]]
     with_faces = sum(1 for s in segments if s["face_branch"])
     return dg.MaterializeResult(value=str(path), metadata={
         "segments": len(segments), "model_version": version, "file": dg.MetadataValue.path(str(path)),
-        "face_branch": face_model or "none in this model", "video_frames": frames is not None,
-        "segments_with_faces": with_faces,
-        "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {transcript.reason}"),
+        "face_branch": face_model or "none in this model", "segments_with_faces": with_faces,
+        "low_confidence_segments": sum(1 for s in segments if s["low_confidence"]),
+        "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {found.reason}"),
     })
 
 
@@ -60,7 +62,7 @@ def media_emotions(
 ) -> dg.MaterializeResult[str]:
     """The file-level summary: duration-weighted emotion distribution, dominant emotion, timeline plot."""
     record = json.loads(Path(segment_emotions).read_text())
-    summary = media_summary(record["segments"]) | {"media_id": context.partition_key,
+    summary = media_summary(record["segments"], record.get("reason")) | {"media_id": context.partition_key,
                                                     "model_version": record["model_version"]}
     out_dir = Path(storage.root) / "predictions"
     path = atomic.write_json(out_dir / f"{context.partition_key}.summary.json", summary)

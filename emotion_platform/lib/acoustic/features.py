@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-SR = 16_000
+from emotion_platform.lib.audio import SAMPLE_RATE
+
+SR = SAMPLE_RATE
 HOP = 160  # 10 ms
 N_MFCC = 20
 _BASE = [

@@ -1,7 +1,7 @@
 """The columns drift is measured on, computed by one function for training examples and new media alike.
 
-:func:`profile_columns` turns :class:`ProfileInput` rows (text or None, acoustic descriptors or a NaN
-row where there is no audio, a speaker-normalisation group) into a table with, in this order:
+:func:`profile_columns` turns :class:`ProfileInput` rows (text or None, acoustic descriptors and a
+speech embedding, or NaN rows where there is no voice) into a table with, in this order:
 
 * ``emb_01`` … ``emb_K``: the model's text embedding (mean-pooled last layer of the fine-tuned
   encoder) projected on the first K principal components of the reference (:class:`EmbeddingReducer`);
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from emotion_platform.lib.acoustic.features import FEATURE_NAMES
-from emotion_platform.lib.fusion import fuse
+from emotion_platform.lib.fusion import fuse_segment
 from emotion_platform.lib.labels import EMOTIONS
 
 ACOUSTIC_COLUMNS: dict[str, str] = {
@@ -51,18 +51,23 @@ def embedding_columns(k: int) -> list[str]:
 
 @dataclass
 class ProfileInput:
-    """Rows to profile: ``texts[i]`` None/empty without words, ``features[i]`` all-NaN without audio."""
+    """Rows to profile: ``texts[i]`` None/empty without words; ``features[i]`` (descriptors) and
+    ``speech[i]`` (speech embedding, any width) all-NaN without voice; ``groups[i]`` the speaker or file."""
 
     texts: list[str | None]
     contexts: list[str]
     features: np.ndarray
     groups: list[str]
+    speech: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.texts)
-        if not (len(self.contexts) == len(self.groups) == self.features.shape[0] == n):
+        if self.speech is None:
+            self.speech = np.full((n, 0), np.nan)
+        if not (len(self.contexts) == len(self.groups) == self.features.shape[0] == self.speech.shape[0] == n):
             raise ValueError(f"profile input lengths differ: texts {n}, contexts {len(self.contexts)}, "
-                             f"groups {len(self.groups)}, features {self.features.shape[0]}")
+                             f"groups {len(self.groups)}, features {self.features.shape[0]}, "
+                             f"speech {self.speech.shape[0]}")
         if self.features.ndim != 2 or self.features.shape[1] != len(FEATURE_NAMES):
             raise ValueError(f"features must be (n, {len(FEATURE_NAMES)}), got {self.features.shape}")
 
@@ -71,9 +76,12 @@ class ProfileInput:
 
     @staticmethod
     def concat(parts: list[ProfileInput]) -> ProfileInput:
+        width = max((p.speech.shape[1] for p in parts), default=0)
+        speech = [p.speech if p.speech.shape[1] == width else np.full((len(p), width), np.nan) for p in parts]
         return ProfileInput([t for p in parts for t in p.texts], [c for p in parts for c in p.contexts],
                             np.concatenate([p.features for p in parts]) if parts else
-                            np.zeros((0, len(FEATURE_NAMES))), [g for p in parts for g in p.groups])
+                            np.zeros((0, len(FEATURE_NAMES))), [g for p in parts for g in p.groups],
+                            np.concatenate(speech) if parts else np.zeros((0, 0)))
 
 
 @dataclass
@@ -129,22 +137,22 @@ def text_embeddings(text_model, texts: list[str], batch_size: int = 64) -> np.nd
     return np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def _fused_predictions(bundle, rows: ProfileInput, with_text: list[int], with_audio: list[int]) -> np.ndarray:
+def _fused_predictions(bundle, rows: ProfileInput, with_text: list[int]) -> np.ndarray:
     n = len(rows)
     text_p = np.full((n, len(EMOTIONS)), np.nan)
     if with_text:
         text_p[with_text] = bundle.text.predict_proba([rows.texts[i] for i in with_text],
                                                       [rows.contexts[i] for i in with_text])
-    acoustic_p = np.full((n, len(EMOTIONS)), np.nan)
-    if with_audio and bundle.acoustic is not None:
-        acoustic_p[with_audio] = bundle.acoustic.predict_proba(rows.features[with_audio],
-                                                               np.array([rows.groups[i] for i in with_audio]))
+    speech_p = np.full((n, len(EMOTIONS)), np.nan)
+    with_voice = [i for i in range(n) if rows.speech.shape[1] and not np.isnan(rows.speech[i]).any()]
+    if with_voice and bundle.speech is not None:
+        speech_p[with_voice] = bundle.speech.predict_proba(rows.speech[with_voice])
     fused = np.full((n, len(EMOTIONS)), np.nan)
     for i in range(n):
-        parts = {"text": None if np.isnan(text_p[i]).any() else text_p[i],
-                 "acoustic": None if np.isnan(acoustic_p[i]).any() else acoustic_p[i]}
-        if any(v is not None for v in parts.values()):
-            fused[i] = fuse(parts, bundle.weights)[0]
+        row = fuse_segment(None if np.isnan(text_p[i]).any() else text_p[i],
+                           None if np.isnan(speech_p[i]).any() else speech_p[i], None, bundle.fusion, 0.0)
+        if row is not None:
+            fused[i] = row
     return fused
 
 
@@ -157,7 +165,6 @@ def profile_columns(bundle, rows: ProfileInput, reducer: EmbeddingReducer | None
     """
     n = len(rows)
     with_text = [i for i, t in enumerate(rows.texts) if _has_text(t)]
-    with_audio = [i for i in range(n) if not np.isnan(rows.features[i]).all()]
     embeddings = text_embeddings(bundle.text, [rows.texts[i] for i in with_text])
     if reducer is None:
         reducer = EmbeddingReducer.fit(embeddings, n_components)
@@ -172,7 +179,7 @@ def profile_columns(bundle, rows: ProfileInput, reducer: EmbeddingReducer | None
     frame["words"] = words
     duration = frame["duration_s"].to_numpy()
     frame["words_per_second"] = np.where(duration > 0, words / np.where(duration > 0, duration, 1.0), np.nan)
-    fused = _fused_predictions(bundle, rows, with_text, with_audio)
+    fused = _fused_predictions(bundle, rows, with_text)
     scored = ~np.isnan(fused).any(axis=1)
     frame["predicted_label"] = pd.Series([EMOTIONS[int(np.argmax(p))] if ok else None
                                           for p, ok in zip(fused, scored, strict=True)], dtype=object)

@@ -64,7 +64,8 @@ def build_reference(bundle, examples: pd.DataFrame, feature_cache: Path, *, mode
     if examples.empty:
         raise ValueError("no training examples to build a reference profile from")
     sample = sample_per_source(examples, max_rows_per_source, seed)
-    frame, reducer = profile_columns(bundle, inputs_from_examples(sample, feature_cache), n_components=n_components)
+    frame, reducer = profile_columns(bundle, inputs_from_examples(sample, feature_cache, bundle.speech),
+                                    n_components=n_components)
     meta = {
         "model_name": model_name, "model_version": str(model_version), "rows": len(frame),
         "rows_per_source": sample["source"].value_counts().sort_index().to_dict(),

@@ -11,10 +11,10 @@ import numpy as np
 import soundfile as sf
 
 from emotion_platform.lib import atomic
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.errors import CorruptMedia
 from emotion_platform.lib.media import ffmpeg
 
-SAMPLE_RATE = 16_000
 # A decode that yields less than this share of the declared duration means the file was cut short.
 TRUNCATION_TOLERANCE = 0.9
 TRUNCATION_MIN_GAP_S = 0.5

@@ -7,10 +7,10 @@ import time
 
 import numpy as np
 
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.transcription.types import Segment, Transcript
 from emotion_platform.lib.transcription.vad import SpeechRegions, detect_speech
 
-SAMPLE_RATE = 16_000
 # Below this much detected speech, a file is reported as having no speech instead of transcribed:
 # Whisper invents words ("Thank you.") on silence and music.
 MIN_SPEECH_S = 0.3

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.transcription.vad import MAX_CHUNK_S, SpeechRegions
 
-SAMPLE_RATE = 16_000
 GAP_S = 1.0  # silence between recordings, so the decoder hears a pause where one ends
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from emotion_platform.lib.audio import SAMPLE_RATE
+
 # Whisper reads 30 s windows: speech is grouped into chunks no longer than that.
 MAX_CHUNK_S = 30.0
 

@@ -49,6 +49,8 @@ WHISPER_MODELS: dict[str, ShippedModel] = {
     ),
 }
 SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "emotion_platform"
+"""Where converted and assembled models are cached unless the settings say otherwise."""
 
 
 class ModelIntegrityError(RuntimeError):
