@@ -39,7 +39,6 @@ from rich.table import Table  # noqa: E402
 
 from emotion_platform.lib.acoustic.dataset import load_clip  # noqa: E402
 from emotion_platform.lib.acoustic.features import FEATURE_NAMES, feature_vector  # noqa: E402
-from emotion_platform.lib.acoustic.training import train_acoustic  # noqa: E402
 from emotion_platform.lib.datasets.speech import load_speech  # noqa: E402
 from emotion_platform.lib.datasets.splits import assign_splits  # noqa: E402
 from emotion_platform.lib.datasets.text import load_text  # noqa: E402
@@ -47,6 +46,7 @@ from emotion_platform.lib.drift.columns import CATEGORICAL_COLUMNS, ProfileInput
 from emotion_platform.lib.drift.inputs import inputs_from_examples  # noqa: E402
 from emotion_platform.lib.drift.reference import build_reference  # noqa: E402
 from emotion_platform.lib.drift.report import DriftPolicy, compare  # noqa: E402
+from emotion_platform.lib.speech.training import train_speech_branch  # noqa: E402
 from emotion_platform.settings import PlatformSettings  # noqa: E402
 
 console = Console(width=130)
@@ -62,7 +62,8 @@ def stand_in_bundle(train: pd.DataFrame, cache: Path):
     torch.manual_seed(0)  # the untrained head is the same in every run
     text = TextEmotionModel.untrained(minilm_dir())
     speech = train[train["modality"] == "speech"]
-    return EmotionBundle(text, train_acoustic(speech, cache), {"text": 0.5, "acoustic": 0.5})
+    branch, _ = train_speech_branch(speech, speech.iloc[:0], cache, PlatformSettings().cache_dir)
+    return EmotionBundle(text, branch, None)
 
 
 def noisy_features(clips: pd.DataFrame, cache: Path, snr_db: float, seed: int = 0) -> np.ndarray:
@@ -105,15 +106,16 @@ def profiles(bundle, data: pd.DataFrame, train: pd.DataFrame, datasets_dir: Path
     for source in reference.meta["rows_per_source"]:
         pool = held_out[held_out["source"] == source]
         pool = (pool.sample(1000, random_state=0) if len(pool) > 1000 else pool).reset_index(drop=True)
-        frames[f"pool-{source}"] = profile_columns(bundle, inputs_from_examples(pool, cache), reference.reducer)[0]
+        rows = inputs_from_examples(pool, cache, bundle.speech)
+        frames[f"pool-{source}"] = profile_columns(bundle, rows, reference.reducer)[0]
         if source == "ravdess_speech":
-            clean = inputs_from_examples(pool, cache)
-            noisy = ProfileInput(clean.texts, clean.contexts, noisy_features(pool, cache, snr_db), clean.groups)
+            noisy = ProfileInput(rows.texts, rows.contexts, noisy_features(pool, cache, snr_db), rows.groups,
+                                 rows.speech)  # noisy descriptors; the speech embeddings stay the clean ones
             frames["noisy"] = profile_columns(bundle, noisy, reference.reducer)[0]
     other = load_speech(datasets_dir, ["emodb_2s", "nemo_pl"])
     other = pd.concat([other[other["source"] == "emodb_2s"],
                        other[other["source"] == "nemo_pl"].sample(400, random_state=0)]).reset_index(drop=True)
-    profiled = profile_columns(bundle, inputs_from_examples(other, cache), reference.reducer)[0]
+    profiled = profile_columns(bundle, inputs_from_examples(other, cache, bundle.speech), reference.reducer)[0]
     for source in ("emodb_2s", "nemo_pl"):
         frames[source] = profiled[other["source"].to_numpy() == source].reset_index(drop=True)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,16 +1,13 @@
 """Training and evaluation on the real datasets, against baselines on the same splits, in one run.
 
-Usage: .venv/bin/python bench/train_eval.py [--part text|acoustic|all] [--epochs 5] [--out bench/results]
+Usage: .venv/bin/python bench/train_eval.py [--epochs 5] [--out bench/results]
 
 Defaults are the configuration quoted in the README (5 epochs, lr 8e-5, inverse-sqrt class weights,
 the epoch with the best validation weighted F1 kept).
 
 Text: the full MELD training split (validation: MELD dev), evaluated on the official MELD test split
 (weighted F1), against the majority class and TF-IDF + logistic regression. Target: >= 0.60.
-Acoustic: RAVDESS (7 shared classes, calm left out), actor-disjoint folds; accuracy and unweighted
-average recall of the acoustic branch against the majority class and log-mel statistics + logistic
-regression on the same folds. Target: >= 60% accuracy and clearly above that baseline.
-Fusion: the fused distribution on both test sets against the best single branch.
+The speech branch and the fusion are measured by bench/real_media.py.
 """
 
 from __future__ import annotations
@@ -72,47 +69,6 @@ def text_part(args, datasets: Path, out: Path) -> dict:
     return results
 
 
-def acoustic_part(args, datasets: Path, out: Path, cache: Path) -> dict:
-    from sklearn.model_selection import GroupKFold
-
-    from emotion_platform.lib.acoustic.dataset import extract_features
-    from emotion_platform.lib.acoustic.evaluation import actor_disjoint_report
-    from emotion_platform.lib.acoustic.model import AcousticClassifier
-    from emotion_platform.lib.datasets.speech import load_speech
-    from emotion_platform.lib.fusion import fit_weights, fuse
-    from emotion_platform.lib.text_model.model import TextEmotionModel
-
-    clips = load_speech(datasets, ["ravdess_speech"])
-    started = time.perf_counter()
-    features, log_mel = extract_features(clips, cache)
-    feature_seconds = time.perf_counter() - started
-    y, groups = clips["label"].map(LABEL_TO_ID).to_numpy(), clips["speaker"].to_numpy()
-    started = time.perf_counter()
-    report = actor_disjoint_report(features, log_mel, y, groups)
-    report["acoustic branch (ours)"]["train_seconds"] = time.perf_counter() - started
-    plain = np.zeros((len(y), 7))
-    for tr, te in GroupKFold(n_splits=6).split(features, y, groups):
-        model = AcousticClassifier(speaker_normalization=False).fit(features[tr], y[tr])
-        plain[te] = model.predict_proba(features[te])
-    report["acoustic branch, no speaker normalisation"] = classification_metrics(y, plain)
-    text_dir = out / "text_model"
-    if text_dir.exists():
-        text = TextEmotionModel.load(text_dir).predict_proba(clips["text"].tolist())
-        acoustic = report["acoustic branch (ours)"]["proba"]
-        report["text branch (sentence only)"] = classification_metrics(y, text)
-        fused = np.zeros_like(acoustic)
-        folds = list(GroupKFold(n_splits=6).split(features, y, groups))
-        for _, te in folds:
-            rest = np.setdiff1d(np.arange(len(y)), te)
-            weights = fit_weights({"text": text[rest], "acoustic": acoustic[rest]}, y[rest])
-            fused[te] = fuse({"text": text[te], "acoustic": acoustic[te]}, weights)
-        report["fusion (text + acoustic)"] = classification_metrics(y, fused)
-    for metrics in report.values():
-        metrics.pop("proba", None)
-    report["feature_seconds"] = feature_seconds
-    return report
-
-
 def print_table(title: str, results: dict, keys: list[str]) -> None:
     print(f"\n{title}")
     print(f"{'model':<34}" + "".join(f"{k:>14}" for k in keys))
@@ -122,7 +78,6 @@ def print_table(title: str, results: dict, keys: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=["text", "acoustic", "all"], default="all")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--learning-rate", type=float, default=8e-5)
     parser.add_argument("--class-weighting", default="inverse_sqrt", choices=["none", "inverse_sqrt", "inverse"])
@@ -133,19 +88,8 @@ def main() -> None:
     datasets = PlatformSettings().datasets_dir
     started, machine_before = time.perf_counter(), cpu_times()
     summary = {}
-    if args.part in ("text", "all"):
-        summary["text"] = text_part(args, datasets, args.out)
-        print_table("MELD test (official split)", summary["text"],
-                    ["weighted_f1", "macro_f1", "accuracy", "train_seconds"])
-    if args.part in ("acoustic", "all"):
-        summary["acoustic"] = acoustic_part(args, datasets, args.out, PlatformSettings().cache_dir / "features")
-        feature_seconds = summary["acoustic"].pop("feature_seconds")
-        print_table(f"RAVDESS, 7 classes, actor-disjoint 6-fold (features: {feature_seconds:.0f} s)",
-                    summary["acoustic"], ["accuracy", "uar", "macro_f1"])
-    if args.part == "all" and "fusion (text + acoustic)" in summary.get("acoustic", {}):
-        text_only = summary["text"]["MiniLM fine-tuned (ours)"]
-        print("\nMELD test, fusion: no audio -> the fused distribution is the text branch's: "
-              f"weighted F1 {text_only['weighted_f1']:.4f} (identical by construction, see lib/fusion.py)")
+    summary["text"] = text_part(args, datasets, args.out)
+    print_table("MELD test (official split)", summary["text"], ["weighted_f1", "macro_f1", "accuracy", "train_seconds"])
     print(f"\nwall time: {time.perf_counter() - started:.0f} s; {describe(machine_before)}")
     (args.out / "train_eval.json").write_text(json.dumps(summary, indent=1, default=float))
 

@@ -237,14 +237,16 @@ def _predict() -> None:
                 if latest_value_metadata(instance, "media", k).get("status") == "ready"]
         outcome = predict_all(defs, instance, keys)
         table = Table(title="media emotions (champion model)")
-        for column in ("media id", "dominant", "segments", "distribution"):
+        for column in ("media id", "dominant", "confidence", "segments", "distribution or reason"):
             table.add_column(column, overflow="fold")
         for key in keys:
             meta = latest_value_metadata(instance, "media_emotions", key)
             dist = meta.get("distribution") or {}
             top = ", ".join(f"{e} {p:.2f}" for e, p in sorted(dist.items(), key=lambda x: -x[1])[:3])
+            confidence = meta.get("confidence")
             table.add_row(key, str(meta.get("dominant", "failed" if not outcome[key] else "")),
-                          str(meta.get("segments", "")), top)
+                          "" if confidence is None or confidence != confidence else f"{confidence:.2f}",
+                          str(meta.get("segments", "")), top or str(meta.get("reason", "")))
     console.print(table)
     if not all(outcome.values()):
         raise click.ClickException(f"prediction failed for {[k for k, ok in outcome.items() if not ok]}")

@@ -28,12 +28,12 @@ from emotion_platform.settings import PROJECT_ROOT, PlatformSettings
 BIN = Path(sys.executable).parent
 TINY = {
     "train": {"max_train_examples": 64, "max_validation_examples": 32, "epochs": 1, "max_length": 32,
-              "max_speech_examples": 40},
+              "max_speech_examples": 40, "flat_voice_lines": 16, "spoken_lines": 16},
     "evaluate": {"max_test_examples": 60, "latency_examples": 3},
 }
 pytestmark = pytest.mark.timeout(1500)  # four pipeline runs in subprocesses; minutes on a busy 2-core machine
 OUTPUTS = ["data/training/examples.parquet", "data/training/splits.parquet", "data/models/candidate.json",
-           "data/models/candidate/fusion.json"]
+           "data/models/candidate/fusion.joblib"]
 
 
 def _git(*args: str, cwd: Path) -> str:
@@ -98,8 +98,8 @@ def test_repro_builds_the_data_and_a_model(repo: Repo) -> None:
         assert f"Running stage '{stage}'" in repo.first_run
     assert repo.status() == {}
     splits = pd.read_parquet(repo.root / "data/training/splits.parquet")
-    assert set(splits["split"]) == {"train", "validation", "test"} and set(splits["source"]) == {"meld",
-                                                                                                  "ravdess_speech"}
+    assert set(splits["split"]) == {"train", "validation", "test"}
+    assert set(splits["source"]) == {"meld", "ravdess_speech", "emodb_2s", "nemo_pl", "urdu_ser"}
     record = json.loads((repo.root / "data/models/candidate.json").read_text())
     uri = f"sqlite:///{repo.root / 'data/mlflow/mlflow.db'}"
     client = mlflow.tracking.MlflowClient(uri, registry_uri=uri)  # not the process-wide registry another test set

@@ -80,12 +80,14 @@ class EmotionBundle:
                 "face_model": self.face.model_name if self.face else None, "face_weight": self.face_weight}
 
     def predict_segments(self, texts: list[str | None], speech: np.ndarray | None = None,
-                         faces: np.ndarray | None = None) -> dict[str, np.ndarray | None]:
+                         faces: np.ndarray | None = None,
+                         contexts: list[str] | None = None) -> dict[str, np.ndarray]:
         """Per-segment (n, 7) distributions of each branch and the fusion (NaN rows where absent).
 
         ``texts[i]`` is None (or empty) where the segment has no words; ``speech`` is the segments'
         (n, dim) speech embeddings with NaN rows where there is no voice; ``faces`` the (n, 7) face
         distributions (:meth:`FaceBranch.distribution`) with NaN rows where no face was seen.
+        ``contexts[i]`` is the text branch's dialogue context (default: the previous segment's words).
         """
         n = len(texts)
         for name, rows in (("speech embeddings", speech), ("face distributions", faces)):
@@ -94,10 +96,12 @@ class EmotionBundle:
         text_p = np.full((n, len(EMOTIONS)), np.nan)
         with_text = [i for i, t in enumerate(texts) if t and t.strip()]
         if with_text:
-            contexts = ["" if i == 0 else (texts[i - 1] or "") for i in with_text]
-            text_p[with_text] = self.text.predict_proba([texts[i] for i in with_text], contexts)
+            if contexts is None:
+                contexts = ["" if i == 0 else (texts[i - 1] or "") for i in range(n)]
+            text_p[with_text] = self.text.predict_proba([texts[i] for i in with_text], [contexts[i] for i in with_text])
         speech_p = np.full((n, len(EMOTIONS)), np.nan)
-        with_voice = [] if speech is None else [i for i in range(n) if not np.isnan(speech[i]).any()]
+        with_voice = [] if speech is None or not speech.shape[1] else [
+            i for i in range(n) if not np.isnan(speech[i]).any()]
         if with_voice and self.speech is not None:
             speech_p[with_voice] = self.speech.predict_proba(speech[with_voice])
         face_p = np.full((n, len(EMOTIONS)), np.nan) if faces is None else np.asarray(faces, dtype=float)

@@ -80,7 +80,10 @@ class WordsVoiceFusion:
 
         domains = np.asarray(domains)
         weights = np.array([1.0 / np.sum(domains == d) for d in domains])
-        model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_depth=4, random_state=seed)
+        # sklearn's default leaf size (20) cannot split a few dozen rows at all: the fit would be the class prior.
+        leaf = int(np.clip(len(labels) // 10, 2, 20))
+        model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_depth=4, min_samples_leaf=leaf,
+                                               random_state=seed)
         model.fit(_inputs(text, speech), labels, sample_weight=weights * len(weights) / weights.sum())
         return cls(model)
 

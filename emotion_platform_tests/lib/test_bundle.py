@@ -1,12 +1,16 @@
-"""The bundle's three-way fusion with any subset of branches, and bundles saved before the face branch."""
+"""The bundle: save/load of its branches, fusion of any subset of them, and bundles of the old format."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from emotion_platform.lib.acoustic.dataset import load_clip
-from emotion_platform.lib.bundle import EmotionBundle
+from emotion_platform.lib.bundle import FORMAT_FILE, EmotionBundle, OutdatedBundle
 from emotion_platform.lib.face.branch import FACE_FILE
-from emotion_platform.lib.fusion import fuse
+from emotion_platform.lib.fusion import fuse, fuse_segment
+
+TEXT = "I can't believe we actually won the whole thing!"
 
 
 @pytest.fixture(scope="module")
@@ -16,56 +20,78 @@ def face_distribution(emotion_bundle, talking_head_index) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def speech(librivox) -> np.ndarray:
-    return load_clip(str(librivox[0].path))
+def voice(emotion_bundle, librivox) -> np.ndarray:
+    """The speech embedding of two seconds of real read speech, as a (1, dim) row."""
+    return emotion_bundle.speech.embed([load_clip(str(librivox[0].path))[: 16_000 * 2]])
 
 
-def test_save_and_load_keep_the_face_branch_and_old_bundles_load_without(emotion_bundle, tmp_path) -> None:
-    folder = emotion_bundle.save(tmp_path / "new")
+def test_save_and_load_keep_every_branch(emotion_bundle, voice, tmp_path) -> None:
+    folder = emotion_bundle.save(tmp_path / "bundle")
     loaded = EmotionBundle.load(folder)
-    assert loaded.face == emotion_bundle.face and loaded.weights == emotion_bundle.weights
-    assert loaded.fusion_weights == emotion_bundle.weights | {"face": 0.5}
-    (folder / FACE_FILE).unlink()  # what every bundle saved before the face branch looks like
-    old = EmotionBundle.load(folder)
-    assert old.face is None and old.fusion_weights == emotion_bundle.weights
+    assert loaded.face == emotion_bundle.face and loaded.speech.spec == emotion_bundle.speech.spec
+    texts, speech = [TEXT, None, TEXT], np.vstack([np.full_like(voice, np.nan), voice, voice])
+    before, after = emotion_bundle.predict_segments(texts, speech), loaded.predict_segments(texts, speech)
+    for key in ("text", "speech", "fused"):
+        np.testing.assert_allclose(after[key], before[key], atol=1e-5, equal_nan=True)
+    assert loaded.describe()["speech_encoder"]["whisper_model"] == "tiny.en"
+    (folder / FACE_FILE).unlink()  # a bundle saved without the face branch
+    assert EmotionBundle.load(folder).face is None
 
 
-def test_any_subset_of_branches_fuses(emotion_bundle, face_distribution, speech) -> None:
-    clip = speech[: 16_000 * 2]
-    text = "I can't believe we actually won the whole thing!"
-    texts = [text, None, None, None, text, text]
-    audios = [None, clip, None, None, clip, clip]
-    faces = [None, None, face_distribution, None, face_distribution, None]
-    out = emotion_bundle.predict_segments(texts, audios, group="media-1", faces=faces)
-    t, a, f, fused = out["text"], out["acoustic"], out["face"], out["fused"]
-    assert np.allclose(fused[0], t[0])  # text only
-    assert np.allclose(fused[1], a[1])  # audio without words
+def test_a_bundle_of_the_first_format_is_refused_with_what_to_do(emotion_bundle, tmp_path) -> None:
+    folder = emotion_bundle.save(tmp_path / "old")
+    (folder / FORMAT_FILE).unlink()
+    (folder / "acoustic.joblib").write_bytes(b"an SVM over librosa descriptors")
+    with pytest.raises(OutdatedBundle, match="emotion-platform train"):
+        EmotionBundle.load(folder)
+
+
+def test_any_subset_of_branches_fuses(emotion_bundle, face_distribution, voice) -> None:
+    nan_voice = np.full_like(voice[0], np.nan)
+    texts = [TEXT, None, None, None, TEXT, TEXT]
+    speech = np.vstack([nan_voice, voice[0], nan_voice, nan_voice, voice[0], voice[0]])
+    nan_face = np.full(7, np.nan)
+    faces = np.vstack([nan_face, nan_face, face_distribution, nan_face, face_distribution, nan_face])
+    out = emotion_bundle.predict_segments(texts, speech, faces)
+    t, s, f, fused = out["text"], out["speech"], out["face"], out["fused"]
+    assert np.allclose(fused[0], t[0])  # words only
+    assert np.allclose(fused[1], s[1])  # voice without words
     assert np.allclose(fused[2], face_distribution) and np.allclose(f[2], face_distribution)  # face only
     assert np.isnan(fused[3]).all()  # nothing at all: no made-up distribution
-    three = fuse({"text": t[4], "acoustic": a[4], "face": face_distribution}, emotion_bundle.fusion_weights)[0]
-    assert np.allclose(fused[4], three)
-    assert not any(np.allclose(fused[4], p) for p in (t[4], a[4], face_distribution))
-    # Without a face the prior face weight changes nothing: the fitted speech fusion as before.
-    assert np.allclose(fused[5], fuse({"text": t[5], "acoustic": a[5]}, emotion_bundle.weights)[0])
-    assert np.isnan(f[[0, 1, 3, 5]]).all()
+    three = fuse_segment(t[4], s[4], face_distribution, emotion_bundle.fusion, emotion_bundle.face_weight)
+    np.testing.assert_allclose(fused[4], three)
+    assert not any(np.allclose(fused[4], p) for p in (t[4], s[4], face_distribution))
+    # Without a face: the fitted words/voice fusion alone.
+    np.testing.assert_allclose(fused[5], emotion_bundle.fusion.combine(t[5], s[5])[0])
+    assert np.isnan(f[[0, 1, 3, 5]]).all() and np.isnan(s[[0, 2, 3]]).all() and np.isnan(t[[1, 2, 3]]).all()
 
 
-def test_the_face_weight_pulls_the_fusion_towards_the_face(emotion_bundle, face_distribution, speech) -> None:
-    from dataclasses import replace
+def test_contexts_change_the_text_branch_input(emotion_bundle) -> None:
+    texts = ["We lost.", TEXT]
+    default = emotion_bundle.predict_segments(texts)["text"]
+    explicit = emotion_bundle.predict_segments(texts, contexts=["", "We lost."])["text"]
+    other = emotion_bundle.predict_segments(texts, contexts=["", "The party starts at nine."])["text"]
+    np.testing.assert_allclose(explicit, default, atol=1e-6)
+    assert not np.allclose(other[1], default[1])
 
+
+def test_the_face_weight_pulls_the_fusion_towards_the_face(emotion_bundle, face_distribution, voice) -> None:
     def kl_to_face(weight: float) -> float:
         bundle = replace(emotion_bundle, face=replace(emotion_bundle.face, weight=weight))
-        fused = bundle.predict_segments([None], [speech[:32_000]], faces=[face_distribution])["fused"][0]
+        fused = bundle.predict_segments([None], voice, faces=face_distribution[None])["fused"][0]
         return float(np.sum(face_distribution * np.log(face_distribution / fused)))
 
     assert kl_to_face(2.0) < kl_to_face(0.5) < kl_to_face(0.1)
+    only_voice = emotion_bundle.predict_segments([None], voice)["fused"][0]
+    np.testing.assert_allclose(only_voice, fuse({"s": emotion_bundle.speech.predict_proba(voice)}, {"s": 1.0})[0])
 
 
-def test_a_bundle_without_face_branch_ignores_faces_and_lengths_must_match(emotion_bundle, face_distribution) -> None:
-    from dataclasses import replace
-
-    old = replace(emotion_bundle, face=None)
-    out = old.predict_segments([None], [None], faces=[face_distribution])
-    assert out["face"] is None and np.isnan(out["fused"]).all()
-    with pytest.raises(ValueError, match="one entry per segment"):
-        emotion_bundle.predict_segments(["a", "b"], [None, None], faces=[None])
+def test_branches_the_bundle_lacks_drop_out_and_lengths_must_match(emotion_bundle, face_distribution, voice) -> None:
+    no_face = replace(emotion_bundle, face=None)
+    out = no_face.predict_segments([None], None, faces=face_distribution[None])
+    assert np.isnan(out["face"]).all() and np.isnan(out["fused"]).all()
+    no_speech = replace(emotion_bundle, speech=None, fusion=None)
+    out = no_speech.predict_segments([TEXT], voice)
+    assert np.isnan(out["speech"]).all() and np.allclose(out["fused"], out["text"])
+    with pytest.raises(ValueError, match="one row per segment"):
+        emotion_bundle.predict_segments(["a", "b"], voice)

@@ -1,4 +1,10 @@
-"""A small real champion for serving tests: a tiny BERT (MiniLM's tokenizer) registered in a sqlite MLflow."""
+"""A small real champion for serving tests, registered in a sqlite MLflow.
+
+Text branch: a tiny BERT (MiniLM's tokenizer) with an untrained seven-way head. Speech branch: the
+shipped Whisper tiny.en encoder with a head trained on 42 RAVDESS clips, and the stacked words/voice
+fusion fitted on held-out RAVDESS clips and espeak-ng-spoken MELD lines (as in
+:mod:`emotion_platform_tests.small_bundle`). Face branch: the shipped PyEmotion network.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,15 @@ from pathlib import Path
 import mlflow
 
 from emotion_platform.lib.bundle import EmotionBundle
+from emotion_platform.lib.datasets.spoken import spoken_examples
+from emotion_platform.lib.datasets.text import load_meld
 from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.lib.speech.training import fit_words_voice_fusion, train_speech_branch
 from emotion_platform.lib.text_model.encoder import tiny_encoder_dir
 from emotion_platform.lib.text_model.model import TextEmotionModel
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment, log_bundle
+from emotion_platform.settings import PlatformSettings
+from emotion_platform_tests.small_bundle import small_speech_clips
 
 MODEL_NAME = "emotion-serving-test"
 
@@ -24,8 +35,19 @@ class Champion:
     bundle_dir: Path
 
 
+def speech_and_fusion(text: TextEmotionModel):
+    """A real speech branch trained on a few RAVDESS clips, and the words/voice fusion over it and ``text``."""
+    settings = PlatformSettings()
+    train, validation = small_speech_clips()
+    features = settings.cache_dir / "features"
+    speech, _ = train_speech_branch(train, validation, features, settings.cache_dir)
+    lines = load_meld(settings.datasets_dir).sort_values("example_id").groupby("label").head(2)
+    spoken = spoken_examples(lines, features / "spoken", seed=0)
+    return speech, fit_words_voice_fusion(text, speech, validation, spoken, features)
+
+
 def tiny_bundle(dest: Path) -> Path:
-    """A text-only bundle: a 2-layer BERT with a seven-way classification head, never trained."""
+    """A 2-layer BERT with a seven-way classification head (never trained), a real speech branch and fusion."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     encoder = tiny_encoder_dir(dest.parent / "tiny-encoder")
@@ -33,7 +55,8 @@ def tiny_bundle(dest: Path) -> Path:
         str(encoder), num_labels=len(EMOTIONS), id2label=dict(enumerate(EMOTIONS)),
         label2id={e: i for i, e in enumerate(EMOTIONS)})
     text = TextEmotionModel(model.eval(), AutoTokenizer.from_pretrained(str(encoder)), max_length=48)
-    return EmotionBundle(text, None, {"text": 1.0}).save(dest)
+    speech, fusion = speech_and_fusion(text)
+    return EmotionBundle(text, speech, fusion).save(dest)
 
 
 def register_champion(root: Path) -> Champion:

@@ -120,12 +120,12 @@ def test_media_without_speech_is_answered_with_the_reason(client, bad_corpus, na
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["transcript"]["status"] == ACCEPTED_EMPTY[name]
-    # The test champion has no acoustic branch: a span without words is scored by faces or not at all.
+    # A span without words is not read as speech: it is scored by the faces or not at all, and says why.
     for segment in result["segments"]:
-        assert segment["text"] is None and segment["acoustic_branch"] is None
+        assert segment["text"] is None and segment["speech_branch"] is None
         assert segment["emotions"] == segment["face_branch"]
     if not result["media"]["has_video"]:
-        assert result["summary"]["dominant"] is None
+        assert result["summary"]["dominant"] is None and result["summary"]["reason"]
 
 
 def test_silent_talking_head_video_is_scored_from_the_faces(client, samples) -> None:

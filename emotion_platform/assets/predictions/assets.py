@@ -67,6 +67,8 @@ def media_emotions(
     out_dir = Path(storage.root) / "predictions"
     path = atomic.write_json(out_dir / f"{context.partition_key}.summary.json", summary)
     metadata = {"dominant": summary["dominant"] or "none", "segments": summary["segments"],
+                "confidence": summary["confidence"] if summary["confidence"] is not None else float("nan"),
+                "reason": summary["reason"] or "",
                 "model_version": record["model_version"], "file": dg.MetadataValue.path(str(path))}
     if summary["emotions"]:
         png = timeline_png(record["segments"], out_dir / f"{context.partition_key}.timeline.png", context.partition_key)

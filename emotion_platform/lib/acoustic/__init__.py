@@ -1,1 +1,1 @@
-"""The acoustic branch: prosodic and spectral descriptors of speech, and a small classifier over them."""
+"""Acoustic descriptors of speech (pitch, loudness, rate, spectral shape): drift columns and a baseline."""

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from emotion_platform.lib.acoustic.features import FEATURE_NAMES
-from emotion_platform.lib.fusion import fuse_segment
 from emotion_platform.lib.labels import EMOTIONS
 
 ACOUSTIC_COLUMNS: dict[str, str] = {
@@ -137,25 +136,6 @@ def text_embeddings(text_model, texts: list[str], batch_size: int = 64) -> np.nd
     return np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def _fused_predictions(bundle, rows: ProfileInput, with_text: list[int]) -> np.ndarray:
-    n = len(rows)
-    text_p = np.full((n, len(EMOTIONS)), np.nan)
-    if with_text:
-        text_p[with_text] = bundle.text.predict_proba([rows.texts[i] for i in with_text],
-                                                      [rows.contexts[i] for i in with_text])
-    speech_p = np.full((n, len(EMOTIONS)), np.nan)
-    with_voice = [i for i in range(n) if rows.speech.shape[1] and not np.isnan(rows.speech[i]).any()]
-    if with_voice and bundle.speech is not None:
-        speech_p[with_voice] = bundle.speech.predict_proba(rows.speech[with_voice])
-    fused = np.full((n, len(EMOTIONS)), np.nan)
-    for i in range(n):
-        row = fuse_segment(None if np.isnan(text_p[i]).any() else text_p[i],
-                           None if np.isnan(speech_p[i]).any() else speech_p[i], None, bundle.fusion, 0.0)
-        if row is not None:
-            fused[i] = row
-    return fused
-
-
 def profile_columns(bundle, rows: ProfileInput, reducer: EmbeddingReducer | None = None,
                     n_components: int = 16) -> tuple[pd.DataFrame, EmbeddingReducer]:
     """The profile table of ``rows`` under ``bundle`` (an :class:`EmotionBundle`).
@@ -179,7 +159,7 @@ def profile_columns(bundle, rows: ProfileInput, reducer: EmbeddingReducer | None
     frame["words"] = words
     duration = frame["duration_s"].to_numpy()
     frame["words_per_second"] = np.where(duration > 0, words / np.where(duration > 0, duration, 1.0), np.nan)
-    fused = _fused_predictions(bundle, rows, with_text)
+    fused = bundle.predict_segments(rows.texts, rows.speech, contexts=rows.contexts)["fused"]
     scored = ~np.isnan(fused).any(axis=1)
     frame["predicted_label"] = pd.Series([EMOTIONS[int(np.argmax(p))] if ok else None
                                           for p, ok in zip(fused, scored, strict=True)], dtype=object)

@@ -1,11 +1,12 @@
 """The drift assets in a real Dagster instance with a real MLflow (sqlite), and the retraining sensor.
 
-A small real champion (2-layer BERT text branch, acoustic SVM on RAVDESS clips) is registered;
-``reference_profile`` profiles RAVDESS training clips; two days of "new media" are written the way
-the prediction stage writes them (decoded 16 kHz audio + segment records): day one holds other
-RAVDESS training clips (no drift expected), day two EmoDB clips (drift expected). The sensor must
-request exactly one retraining run for the failing report, none for a second failing report inside
-the cooldown, none for the passing one.
+A small real champion (2-layer BERT text branch, Whisper-encoder speech branch trained on RAVDESS
+clips, words/voice fusion) is registered; ``reference_profile`` profiles RAVDESS training clips; two
+days of "new media" are written the way the features and prediction stages write them (a features
+file per media file and its segment records; no decoded audio is kept, so the report can only read
+the stored features): day one holds other RAVDESS training clips (no drift expected), day two EmoDB
+clips (drift expected). The sensor must request exactly one retraining run for the failing report,
+none for a second failing report inside the cooldown, none for the passing one.
 """
 
 import datetime as dt
@@ -17,7 +18,6 @@ import dagster as dg
 import mlflow
 import pandas as pd
 import pytest
-import soundfile as sf
 
 from emotion_platform.assets.drift.assets import drift_report, reference_profile
 from emotion_platform.assets.drift.resources import DriftMonitorResource
@@ -25,13 +25,18 @@ from emotion_platform.assets.drift.sensors import TAG_PREFIX, build_drift_retrai
 from emotion_platform.assets.models.assets import splits, training_examples
 from emotion_platform.jobs import training_job
 from emotion_platform.lib.acoustic.dataset import load_clip
+from emotion_platform.lib.audio import SAMPLE_RATE
+from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.datasets.speech import load_speech
 from emotion_platform.lib.drift.reference import sample_per_source
-from emotion_platform.lib.media.store import MediaStore
+from emotion_platform.lib.features import features_path, media_features
+from emotion_platform.lib.predict import segment_emotions
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment, log_bundle
+from emotion_platform.lib.transcription.types import Segment, Transcript
 from emotion_platform.resources import StorageResource
 from emotion_platform.resources.mlflow import ChampionModelResource, DatasetsResource
-from emotion_platform_tests.lib.drift.data import datasets_dir, feature_cache, small_bundle
+from emotion_platform.settings import PlatformSettings
+from emotion_platform_tests.small_bundle import small_bundle
 
 MODEL = "emotion-drift-test"
 SAME_DAY, SHIFT_DAY = "2026-11-20", "2026-11-21"
@@ -40,28 +45,43 @@ PROFILE_CONFIG = {"sources": ["ravdess_speech"], "max_rows_per_source": REFERENC
                   "embedding_components": 8}
 
 
-def _write_media(store: MediaStore, clips: pd.DataFrame, day: str, prefix: str) -> None:
-    """Each clip as one ingested, predicted media file, written during ``day`` (UTC)."""
+def datasets_dir() -> Path:
+    return PlatformSettings().datasets_dir
+
+
+def feature_cache() -> Path:
+    return PlatformSettings().cache_dir / "features"
+
+
+def _write_record(root: Path, record: dict, when: float) -> None:
+    path = root / "predictions" / f"{record['media_id']}.segments.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record))
+    os.utime(path, (when, when))
+
+
+def _write_media(root: Path, bundle: EmotionBundle, clips: pd.DataFrame, day: str, prefix: str) -> None:
+    """Each clip as one media file with one transcript segment (its sentence), described by ``media_features``
+    (stored where the ``features`` asset stores it) and predicted from those features, written during ``day``."""
     noon = dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.UTC).timestamp()
     for i, clip in enumerate(clips.itertuples()):
         media_id = f"{prefix}{i:03d}"
         audio = load_clip(clip.audio_path)
-        store.audio_path(media_id).parent.mkdir(parents=True, exist_ok=True)
-        sf.write(store.audio_path(media_id), audio, 16_000, subtype="FLOAT")
-        record = {"media_id": media_id, "model_version": "1", "transcript_status": "ok",
-                  "segments": [{"start": 0.0, "end": audio.size / 16_000, "text": clip.text}]}
-        path = store.root / "predictions" / f"{media_id}.segments.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record))
-        os.utime(path, (noon + i, noon + i))
+        duration = audio.size / SAMPLE_RATE
+        transcript = Transcript(status="ok", language="en", duration_s=duration, segments=[
+            Segment(id=0, start=0.0, end=duration, text=clip.text, avg_logprob=-0.2, no_speech_prob=0.01)])
+        found = media_features(bundle, transcript, audio, media_id)
+        path = found.save(features_path(root, media_id))
+        _write_record(root, {"media_id": media_id, "model_version": "1", "transcript_status": "ok",
+                             "segments": segment_emotions(bundle, found), "features": str(path)}, noon + i)
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     root = tmp_path_factory.mktemp("drift-platform")
     uri = f"sqlite:///{root / 'mlflow.db'}"
-    speech = load_speech(datasets_dir(), ["ravdess_speech"])
-    bundle_dir = small_bundle(root, speech.sample(160, random_state=SEED)).save(root / "bundle")
+    bundle = small_bundle(root / "work")
+    bundle_dir = bundle.save(root / "bundle")
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     with mlflow.start_run(experiment_id=ensure_experiment(uri, "drift-test", root / "artifacts")):
@@ -75,8 +95,8 @@ def platform(tmp_path_factory):
                                               experiment="drift-test-reports"),
     }
     with dg.instance_for_test() as instance:
-        yield {"root": root, "uri": uri, "resources": resources, "instance": instance,
-               "store": MediaStore(root / "data")}
+        yield {"root": root, "uri": uri, "resources": resources, "instance": instance, "bundle": bundle,
+               "data": root / "data"}
 
 
 def _report(platform, day: str):
@@ -109,8 +129,13 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     in_reference = sample_per_source(train, REFERENCE_ROWS, SEED)["example_id"]
     unseen = train[~train["example_id"].isin(in_reference)].sample(WINDOW, random_state=SEED)
     emodb = load_speech(datasets_dir(), ["emodb_2s"]).sample(WINDOW, random_state=SEED)
-    _write_media(platform["store"], unseen, SAME_DAY, "ravdess-")
-    _write_media(platform["store"], emodb, SHIFT_DAY, "emodb-")
+    _write_media(platform["data"], platform["bundle"], unseen, SAME_DAY, "ravdess-")
+    _write_media(platform["data"], platform["bundle"], emodb, SHIFT_DAY, "emodb-")
+    # A prediction record whose features file is gone: its segments are not profiled (nothing is recomputed).
+    noon = dt.datetime.fromisoformat(SAME_DAY).replace(hour=12, tzinfo=dt.UTC).timestamp()
+    _write_record(platform["data"], {"media_id": "no-features", "model_version": "1", "transcript_status": "ok",
+                                     "segments": [{"start": 0.0, "end": 2.0, "text": "Hello there."}]}, noon + 900)
+    assert not (platform["data"] / "media" / "audio").exists()  # no decoded audio to fall back on
 
     sensor = build_drift_retraining_sensor(training_job, cooldown_hours=12)
     assert sensor.job_name == "train_and_promote"
@@ -119,6 +144,8 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     assert same.success and same_check.passed, same_check.metadata["reason"].value
     summary = same.asset_value("drift_report")["summary"]
     assert summary["evaluated"] and summary["rows"] == WINDOW
+    window = pd.read_parquet(platform["data"] / "drift" / "reports" / SAME_DAY / "window.parquet")
+    assert len(window) == WINDOW and window["duration_s"].notna().all() and window["predicted_label"].notna().all()
     tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
     assert not tick.run_requests and "none failed" in tick.skip_message
 

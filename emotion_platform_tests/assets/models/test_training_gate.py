@@ -5,6 +5,7 @@ worse one (untrained classification head: the gate must refuse it), and a better
 epochs: promoted, the first becomes previous-champion); then a rollback restores the first.
 """
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -30,7 +31,7 @@ from emotion_platform.settings import PlatformSettings
 
 ASSETS = [*TRAINING_ASSETS, *TRAINING_CHECKS]
 SMALL = {"max_train_examples": 300, "max_validation_examples": 120, "epochs": 1, "learning_rate": 2e-4,
-         "max_length": 48, "batch_size": 16, "max_speech_examples": 120}
+         "max_length": 48, "batch_size": 16, "max_speech_examples": 120, "flat_voice_lines": 30, "spoken_lines": 40}
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,8 @@ def platform(tmp_path_factory):
     resources = {
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
         "datasets": DatasetsResource(root=str(PlatformSettings().datasets_dir),
-                                     feature_cache=str(PlatformSettings().cache_dir / "features")),
+                                     feature_cache=str(PlatformSettings().cache_dir / "features"),
+                                     model_cache=str(PlatformSettings().cache_dir)),
         "mlflow": mlflow_tracking_resource.configured({
             "experiment_name": "test-emotion", "mlflow_tracking_uri": uri,
             "artifact_root": str(root / "artifacts")}),
@@ -85,10 +87,22 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert {"val_macro_f1", "test_weighted_f1", "latency_p95_ms", "train_loss"} <= set(run.data.metrics)
     card = Path(first.asset_value("champion_model")["card"]).read_text()
     assert "MELD" in card and "RAVDESS" in card and "Intended use" in card and "weighted F1" in card
+    assert {"val_speech_accuracy", "val_speech_uar", "val_speech_macro_f1"} <= set(run.data.metrics)
+    assert run.data.params["spoken_fusion_lines"] == "40"
+    record = first.asset_value("emotion_model")
+    assert record["speech_encoder"] == {"whisper_model": "tiny.en", "layer": 3, "pooling": "mean", "trim_db": 35.0}
+    assert record["fusion"].startswith("stacked") and record["face_model"].startswith("PyEmotion")
+    assert record["config"]["flat_voice_lines"] == 30 and record["config"]["spoken_fusion_lines"] == 40
+    bundle_dir = Path(record["bundle_dir"])
+    assert {p.name for p in bundle_dir.iterdir()} == {"text", "speech", "fusion.joblib", "face.json", "bundle.json"}
+    meta = first.asset_materializations_for_node("emotion_model")[0].metadata
+    # 120 sampled clips plus the 30 espeak-ng lines given to the speech branch as neutral voice
+    assert meta["speech_train_examples"].value == 150
     speech = evaluation["speech"]
-    assert set(speech) == {"text", "acoustic", "fused"}
-    assert speech["acoustic"]["uar"] > 1 / 7  # above chance on held-out actors
-    assert speech["fused"]["n"] == speech["acoustic"]["n"] > 0
+    assert set(speech) == {"text", "speech", "fused"}
+    assert speech["speech"]["uar"] > 1 / 7  # the voice is read above chance on held-out actors
+    assert speech["fused"]["n"] == speech["speech"]["n"] == speech["text"]["n"] > 0
+    assert "Whisper tiny.en, block 3, mean pooling" in card
 
     rest = dg.AssetSelection.assets(emotion_model, model_evaluation, champion_model)  # with their checks
     worse = train(platform, SMALL | {"learning_rate": 1e-9}, selection=rest)
@@ -113,6 +127,7 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
     """Runs after the gate test in this module (the champion exists): media -> transcripts -> emotions."""
     import shutil
 
+    from emotion_platform.assets.features.assets import features
     from emotion_platform.assets.media.assets import media
     from emotion_platform.assets.predictions.assets import media_emotions, segment_emotions
     from emotion_platform.assets.transcripts.assets import transcripts
@@ -138,25 +153,29 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
     }
     outcomes = {}
     for name, key in keys.items():
-        result = dg.materialize([media, transcripts, segment_emotions, media_emotions], partition_key=key,
+        result = dg.materialize([media, transcripts, features, segment_emotions, media_emotions], partition_key=key,
                                 instance=instance, resources=resources)
         assert result.success
         outcomes[name] = result
     speech = outcomes[librivox[0].path.name]
-    segments = __import__("json").loads(Path(speech.asset_value("segment_emotions")).read_text())["segments"]
+    segments = json.loads(Path(speech.asset_value("segment_emotions")).read_text())["segments"]
     assert segments and all(abs(sum(s["emotions"].values()) - 1) < 1e-3 for s in segments)
-    assert all(s["text_branch"] and s["acoustic_branch"] for s in segments)
+    assert all(s["text_branch"] and s["speech_branch"] for s in segments)
+    assert all(s["confidence"] == max(s["emotions"].values()) for s in segments)
     meta = speech.asset_materializations_for_node("media_emotions")[0].metadata
     assert meta["timeline"].value.startswith("![emotion timeline](data:image/png;base64,")
-    # Music: no words, but audio: the acoustic branch alone gives the file's emotions.
+    # Music: audio but no words, so the voice is not read as speech; the video's faces alone are read
+    # (the cartoon's faces may or may not be detected: then the file has no emotions, and says why).
     music = outcomes["music_animation.mp4"]
-    music_segments = __import__("json").loads(Path(music.asset_value("segment_emotions")).read_text())["segments"]
-    assert len(music_segments) == 1 and music_segments[0]["text_branch"] is None
-    assert music_segments[0]["acoustic_branch"] and music_segments[0]["emotions"]
-    if music_segments[0]["face_branch"] is None:  # the cartoon's faces may or may not be detected
-        assert music_segments[0]["acoustic_branch"] == music_segments[0]["emotions"]
+    music_record = json.loads(Path(music.asset_value("segment_emotions")).read_text())
+    (music_segment,) = music_record["segments"]
+    assert music_segment["text_branch"] is None and music_segment["speech_branch"] is None
+    assert music_segment["emotions"] == music_segment["face_branch"]
+    assert music_record["reason"].endswith("the faces alone are read")
+    music_summary = json.loads(Path(music.asset_value("media_emotions")).read_text())
+    assert music_summary["reason"] == music_record["reason"]
     # Video without audio: the trained bundle carries the face branch, which alone gives the file's emotions.
     silent = outcomes["talking_head.mp4"]
-    silent_segments = __import__("json").loads(Path(silent.asset_value("segment_emotions")).read_text())["segments"]
+    silent_segments = json.loads(Path(silent.asset_value("segment_emotions")).read_text())["segments"]
     assert len(silent_segments) == 1 and silent_segments[0]["face_branch"] == silent_segments[0]["emotions"]
     assert silent.asset_materializations_for_node("media_emotions")[0].metadata["dominant"].value != "none"

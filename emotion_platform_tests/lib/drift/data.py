@@ -2,7 +2,8 @@
 
 RAVDESS clips of one seeded pool are split at random into reference rows and a no-shift window
 (the same distribution by construction); EmoDB clips (German, acted, cut to 2 s) are the shifted
-source. Acoustic descriptors go through the platform's feature cache, so only the first run pays.
+source. Acoustic descriptors and speech embeddings go through the platform's feature cache, so only
+the first run pays. The model profiling them is the tests' small real bundle (``small_bundle``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from emotion_platform.lib.acoustic.dataset import extract_features
-from emotion_platform.lib.acoustic.model import AcousticClassifier
-from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.datasets.speech import load_speech
-from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID
-from emotion_platform.lib.text_model.encoder import tiny_encoder_dir
-from emotion_platform.lib.text_model.model import TextEmotionModel
 from emotion_platform.settings import PlatformSettings
 
 REFERENCE_CLIPS, WINDOW_CLIPS = 160, 50
@@ -45,18 +40,3 @@ def drift_slices(seed: int = 3) -> DriftSlices:
     emodb = speech[speech["source"] == "emodb_2s"].sample(WINDOW_CLIPS, random_state=seed)
     return DriftSlices(ravdess.iloc[:REFERENCE_CLIPS].reset_index(drop=True),
                        ravdess.iloc[REFERENCE_CLIPS:].reset_index(drop=True), emodb.reset_index(drop=True))
-
-
-def small_bundle(folder: Path, acoustic_train: pd.DataFrame) -> EmotionBundle:
-    """A 2-layer BERT text branch (MiniLM's tokenizer, untrained head) and a real acoustic SVM."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    encoder = tiny_encoder_dir(folder / "tiny-encoder")
-    model = AutoModelForSequenceClassification.from_pretrained(
-        str(encoder), num_labels=len(EMOTIONS), id2label=dict(enumerate(EMOTIONS)),
-        label2id={e: i for i, e in enumerate(EMOTIONS)})
-    text = TextEmotionModel(model.eval(), AutoTokenizer.from_pretrained(str(encoder)), max_length=48)
-    features, _ = extract_features(acoustic_train, feature_cache())
-    acoustic = AcousticClassifier(c=3.0).fit(features, acoustic_train["label"].map(LABEL_TO_ID).to_numpy(),
-                                             acoustic_train["speaker"].to_numpy())
-    return EmotionBundle(text, acoustic, {"text": 0.3, "acoustic": 0.7})

@@ -8,21 +8,24 @@ import pytest
 
 from emotion_platform.lib.acoustic.dataset import load_clip
 from emotion_platform.lib.drift.columns import ACOUSTIC_COLUMNS, profile_columns
-from emotion_platform.lib.drift.inputs import inputs_from_audio, inputs_from_examples
+from emotion_platform.lib.drift.inputs import inputs_from_examples, inputs_from_features
 from emotion_platform.lib.drift.reference import ReferenceProfile, build_reference
 from emotion_platform.lib.drift.report import DriftPolicy, compare
-from emotion_platform_tests.lib.drift.data import drift_slices, feature_cache, small_bundle
+from emotion_platform.lib.features import media_features
+from emotion_platform.lib.transcription.types import Segment, Transcript
+from emotion_platform_tests.lib.drift.data import drift_slices, feature_cache
+from emotion_platform_tests.small_bundle import small_bundle
 
 
 @pytest.fixture(scope="module")
 def profiled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("drift")
     slices = drift_slices()
-    bundle = small_bundle(folder, slices.reference)
+    bundle = small_bundle(folder)
     reference = build_reference(bundle, slices.reference, feature_cache(), model_name="emotion-model",
                                 model_version="1", n_components=8)
-    same = profile_columns(bundle, inputs_from_examples(slices.same, feature_cache()), reference.reducer)[0]
-    shifted = profile_columns(bundle, inputs_from_examples(slices.shifted, feature_cache()), reference.reducer)[0]
+    same, shifted = (profile_columns(bundle, inputs_from_examples(rows, feature_cache(), bundle.speech),
+                                     reference.reducer)[0] for rows in (slices.same, slices.shifted))
     return {"bundle": bundle, "reference": reference, "same": same, "shifted": shifted, "slices": slices,
             "folder": folder}
 
@@ -50,16 +53,21 @@ def test_window_from_another_dataset_drifts(profiled, tmp_path: Path) -> None:
 
 
 def test_window_columns_match_the_reference_columns_by_construction(profiled) -> None:
-    """Clips profiled from decoded audio (the media path) equal the same clips profiled from the dataset."""
-    clips = profiled["slices"].same.iloc[:4]
-    audio = [load_clip(p) for p in clips["audio_path"]]
-    from_audio = profile_columns(profiled["bundle"], inputs_from_audio(clips["text"].tolist(), audio,
-                                                                       clips["speaker"].tolist()),
-                                 profiled["reference"].reducer)[0]
-    assert list(from_audio.columns) == list(profiled["reference"].frame.columns)
-    # Predictions are left out: speaker normalisation uses the statistics of the rows profiled together.
-    inputs = [c for c in from_audio.columns if c not in ("predicted_label", "confidence")]
-    pd.testing.assert_frame_equal(from_audio[inputs], profiled["same"].iloc[:4][inputs], atol=1e-4)
+    """Clips profiled as media (decoded audio -> features asset -> rows) equal the same clips profiled
+    from the dataset table, predictions included."""
+    bundle, clips = profiled["bundle"], profiled["slices"].same.iloc[:4]
+    parts = []
+    for i, clip in enumerate(clips.itertuples()):
+        audio = load_clip(clip.audio_path)
+        segment = Segment(id=0, start=0.0, end=audio.size / 16_000, text=clip.text, avg_logprob=-0.1,
+                          no_speech_prob=0.0)
+        transcript = Transcript(status="ok", duration_s=audio.size / 16_000, segments=[segment])
+        parts.append(inputs_from_features(media_features(bundle, transcript, audio, f"clip-{i}")))
+    from emotion_platform.lib.drift.columns import ProfileInput
+
+    from_media = profile_columns(bundle, ProfileInput.concat(parts), profiled["reference"].reducer)[0]
+    assert list(from_media.columns) == list(profiled["reference"].frame.columns)
+    pd.testing.assert_frame_equal(from_media, profiled["same"].iloc[:4], atol=1e-4)
 
 
 def test_reference_profile_round_trip(profiled, tmp_path: Path) -> None:
