@@ -33,7 +33,7 @@ TINY = {
 }
 pytestmark = pytest.mark.timeout(1500)  # four pipeline runs in subprocesses; minutes on a busy 2-core machine
 OUTPUTS = ["data/training/examples.parquet", "data/training/splits.parquet", "data/models/candidate.json",
-           "data/models/candidate/fusion.joblib"]
+           "data/models/candidate/fusion.json"]
 
 
 def _git(*args: str, cwd: Path) -> str:

@@ -2,7 +2,7 @@
 
     <bundle>/text/            fine-tuned transformer + tokenizer + label map + temperature
     <bundle>/speech/          the speech branch: Whisper encoder spec (+ weights' SHA-256) and its head
-    <bundle>/fusion.joblib    the words/voice fusion fitted on validation data (lib/fusion.py)
+    <bundle>/fusion.json      the words/voice fusion (a gated pool) fitted on validation data (lib/fusion.py)
     <bundle>/face.json        the face branch: which shipped expression model (package, file, SHA-256)
                               and its prior fusion weight (see :mod:`emotion_platform.lib.face.branch`)
     <bundle>/bundle.json      the bundle format
@@ -28,7 +28,7 @@ from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.speech.branch import SpeechBranch
 from emotion_platform.lib.text_model.model import TextEmotionModel
 
-TEXT_DIR, SPEECH_DIR, FUSION_FILE, FORMAT_FILE = "text", "speech", "fusion.joblib", "bundle.json"
+TEXT_DIR, SPEECH_DIR, FUSION_FILE, FORMAT_FILE = "text", "speech", "fusion.json", "bundle.json"
 BUNDLE_FORMAT = 2
 
 
@@ -76,7 +76,7 @@ class EmotionBundle:
     def describe(self) -> dict:
         """What a model card or ``/model_info`` says about the branches."""
         return {"speech_encoder": self.speech.spec.to_dict() if self.speech else None,
-                "fusion": "stacked gradient-boosted trees (words, voice)" if self.fusion else "single branch",
+                "fusion": "gated log-linear pool of words and voice" if self.fusion else "single branch",
                 "face_model": self.face.model_name if self.face else None, "face_weight": self.face_weight}
 
     def predict_segments(self, texts: list[str | None], speech: np.ndarray | None = None,

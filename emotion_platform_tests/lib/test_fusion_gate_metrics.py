@@ -115,22 +115,31 @@ def test_words_voice_fusion_follows_the_informative_branch_of_each_domain(two_do
     assert max(worst_pool.values()) < stacked - 0.15, worst_pool
 
 
-def test_words_voice_fusion_round_trips_and_fills_unseen_classes(two_domains, tmp_path) -> None:
+def test_words_voice_fusion_round_trips_and_refuses_another_version(two_domains, tmp_path) -> None:
     fusion = two_domains["fusion"]
     text, speech, _ = two_domains["test"][SPOKEN]
-    loaded = WordsVoiceFusion.load(fusion.save(tmp_path / "fusion.joblib"))
-    np.testing.assert_array_equal(loaded.combine(text, speech), fusion.combine(text, speech))
-    import joblib
+    loaded = WordsVoiceFusion.load(fusion.save(tmp_path / "fusion.json"))
+    np.testing.assert_allclose(loaded.combine(text, speech), fusion.combine(text, speech), atol=1e-5)
+    import json
 
-    joblib.dump({"weights": {"text": 0.5}}, tmp_path / "old.joblib")
-    with pytest.raises(TypeError, match="not a WordsVoiceFusion"):
-        WordsVoiceFusion.load(tmp_path / "old.joblib")
-    # Fitted without a class (no anger in these rows), the fusion still returns seven columns: that one near 0.
-    y = two_domains["test"][SPOKEN][2]
-    seen = y != 0
-    partial = WordsVoiceFusion.fit(text[seen], speech[seen], y[seen], np.repeat(SPOKEN, seen.sum()))
-    out = partial.combine(text[:5], speech[:5])
-    assert out.shape == (5, 7) and np.allclose(out.sum(axis=1), 1.0) and (out[:, 0] < 1e-5).all()
+    record = json.loads((tmp_path / "fusion.json").read_text())
+    assert record["kind"] == "gated log-linear pool" and len(record["gate"]) == len(record["features"])
+    (tmp_path / "old.json").write_text(json.dumps(record | {"features": ["bias"]}))
+    with pytest.raises(ValueError, match="retrain"):
+        WordsVoiceFusion.load(tmp_path / "old.json")
+
+
+def test_the_gate_gives_the_words_the_say_when_the_voice_is_flat_and_the_voice_otherwise(two_domains) -> None:
+    fusion = two_domains["fusion"]
+    acted = fusion.text_weight(*two_domains["test"][ACTED][:2])
+    spoken = fusion.text_weight(*two_domains["test"][SPOKEN][:2])
+    assert np.median(acted) < 0.2 < 0.8 < np.median(spoken), (np.median(acted), np.median(spoken))
+    # Whatever the gate says, the fused distribution lies between the branches: a class both call
+    # unlikely stays unlikely.
+    text, speech, _ = two_domains["test"][SPOKEN]
+    fused = fusion.combine(text, speech)
+    both_low = (text < 0.02) & (speech < 0.02)
+    assert fused[both_low].max() < 0.05
 
 
 def test_fuse_segment_uses_whichever_branches_are_present(two_domains) -> None:

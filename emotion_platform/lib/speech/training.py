@@ -68,7 +68,7 @@ def branch_inputs(text_model, branch: SpeechBranch, clips: pd.DataFrame,
 
 
 def fit_words_voice_fusion(text_model, branch: SpeechBranch, speech_clips: pd.DataFrame, spoken_lines: pd.DataFrame,
-                           feature_cache: Path, seed: int = 0) -> WordsVoiceFusion:
+                           feature_cache: Path) -> WordsVoiceFusion:
     """Fusion fitted where each branch is the informative one, the two kinds of data weighted equally."""
     parts = [(ACTED, speech_clips), (SPOKEN, spoken_lines)]
     texts, speeches, labels, domains = [], [], [], []
@@ -83,4 +83,4 @@ def fit_words_voice_fusion(text_model, branch: SpeechBranch, speech_clips: pd.Da
     if len(texts) < 2:
         raise ValueError("fusion needs both kinds of data: speech clips and spoken dialogue lines")
     return WordsVoiceFusion.fit(np.concatenate(texts), np.concatenate(speeches), np.concatenate(labels),
-                                np.array(domains), seed=seed)
+                                np.array(domains))

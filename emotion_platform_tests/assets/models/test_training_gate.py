@@ -94,7 +94,7 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert record["fusion"].startswith("stacked") and record["face_model"].startswith("PyEmotion")
     assert record["config"]["flat_voice_lines"] == 30 and record["config"]["spoken_fusion_lines"] == 40
     bundle_dir = Path(record["bundle_dir"])
-    assert {p.name for p in bundle_dir.iterdir()} == {"text", "speech", "fusion.joblib", "face.json", "bundle.json"}
+    assert {p.name for p in bundle_dir.iterdir()} == {"text", "speech", "fusion.json", "face.json", "bundle.json"}
     meta = first.asset_materializations_for_node("emotion_model")[0].metadata
     # 120 sampled clips plus the 30 espeak-ng lines given to the speech branch as neutral voice
     assert meta["speech_train_examples"].value == 150
