@@ -91,7 +91,7 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert run.data.params["spoken_fusion_lines"] == "40"
     record = first.asset_value("emotion_model")
     assert record["speech_encoder"] == {"whisper_model": "tiny.en", "layer": 3, "pooling": "mean", "trim_db": 35.0}
-    assert record["fusion"].startswith("stacked") and record["face_model"].startswith("PyEmotion")
+    assert record["fusion"].startswith("gated") and record["face_model"].startswith("PyEmotion")
     assert record["config"]["flat_voice_lines"] == 30 and record["config"]["spoken_fusion_lines"] == 40
     bundle_dir = Path(record["bundle_dir"])
     assert {p.name for p in bundle_dir.iterdir()} == {"text", "speech", "fusion.json", "face.json", "bundle.json"}
