@@ -52,7 +52,11 @@ from emotion_platform.lib.samples import gather_all  # noqa: E402
 from emotion_platform.lib.speech.corpus import table_embeddings  # noqa: E402
 from emotion_platform.lib.speech.encoder import SpeechEncoderSpec, WhisperSpeechEncoder  # noqa: E402
 from emotion_platform.lib.speech.head import SpeechHead  # noqa: E402
-from emotion_platform.lib.speech.training import fit_words_voice_fusion, train_speech_branch  # noqa: E402
+from emotion_platform.lib.speech.training import (  # noqa: E402
+    ClipTranscriber,
+    fit_words_voice_fusion,
+    train_speech_branch,
+)
 from emotion_platform.lib.text_model.encoder import minilm_dir  # noqa: E402
 from emotion_platform.lib.text_model.model import TextEmotionModel  # noqa: E402
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier  # noqa: E402
@@ -160,7 +164,9 @@ def build_bundle(settings: PlatformSettings, df: pd.DataFrame, text: TextEmotion
                                          speech[speech["split"] == "validation"], features, settings.cache_dir)
     lines = spoken_examples(text_rows[text_rows["split"] == "validation"].sample(600, random_state=13),
                             features / "spoken", seed=13)
-    fusion = fit_words_voice_fusion(text, branch, speech[speech["split"] == "validation"], lines, features)
+    hears = ClipTranscriber(build_transcriber("faster-whisper", "tiny.en", settings.cache_dir, device="cpu"),
+                            "faster-whisper-tiny.en")
+    fusion = fit_words_voice_fusion(text, branch, speech[speech["split"] == "validation"], lines, features, hears)
     seconds = time.perf_counter() - started
     print(f"speech branch + fusion trained in {seconds:.1f} s with cached features "
           f"(speech validation UAR {report.validation['uar']:.3f})")

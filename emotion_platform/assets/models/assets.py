@@ -22,11 +22,16 @@ from emotion_platform.lib.gate import decide
 from emotion_platform.lib.labels import LABEL_TO_ID
 from emotion_platform.lib.metrics import classification_metrics, confusion_matrix_png
 from emotion_platform.lib.model_card import render_model_card
-from emotion_platform.lib.speech.training import branch_inputs, fit_words_voice_fusion, train_speech_branch
+from emotion_platform.lib.speech.training import (
+    ClipTranscriber,
+    branch_inputs,
+    fit_words_voice_fusion,
+    train_speech_branch,
+)
 from emotion_platform.lib.text_model.encoder import minilm_dir
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier
 from emotion_platform.lib.tracking import CHAMPION, load_registered_bundle, log_bundle
-from emotion_platform.resources import StorageResource
+from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import DatasetsResource, ModelRegistryResource, PromotionPolicyResource
 
 MODEL_PIP_REQUIREMENTS = ["torch==2.13.0", "transformers==5.23.0", "pandas<3", "emotion_platform"]
@@ -98,8 +103,10 @@ def _labels(df: pd.DataFrame):
 def emotion_model(
     context: dg.AssetExecutionContext, config: TextModelConfig, splits: str, storage: StorageResource,
     datasets: DatasetsResource, model_registry: ModelRegistryResource, mlflow: dg.ResourceParam[MlFlow],
+    transcriber: TranscriberResource,
 ) -> dg.MaterializeResult[dict]:
-    """The candidate: MiniLM fine-tuned on text, a speech branch on Whisper's encoder, and their fusion.
+    """The candidate: MiniLM fine-tuned on text, a speech branch on Whisper's encoder, and their fusion
+    (fitted on what the transcriber hears in each recording, cached per clip).
 
     Tracked as one MLflow run (tagged with the Dagster run id) and registered as one model version.
     """
@@ -143,7 +150,8 @@ def emotion_model(
     if speech is not None and len(speech_val) and config.spoken_lines > 0:
         lines = _text_split(splits, "validation", config.spoken_lines, config.seed)
         spoken = spoken_examples(lines, cache / "spoken", seed=config.seed)
-        fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache)
+        hears = ClipTranscriber(transcriber.get(), f"{transcriber.backend}-{transcriber.model}")
+        fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache, hears)
     bundle = EmotionBundle(best.model, speech, fusion)
     bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
     with atomic.atomic_dir(bundle_dir) as tmp:

@@ -7,7 +7,6 @@ folder or a re-assembled clip list reuses every row, and a changed clip is embed
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +15,8 @@ from tqdm import tqdm
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.acoustic.dataset import load_clip
+from emotion_platform.lib.media.ids import sha256_file
 from emotion_platform.lib.speech.encoder import WhisperSpeechEncoder
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def cache_path(cache_dir: Path, encoder: WhisperSpeechEncoder) -> Path:
@@ -41,7 +37,7 @@ def clip_embeddings(paths: list[str], encoder: WhisperSpeechEncoder, cache_dir: 
         return np.zeros((0, encoder.spec.dim), dtype=np.float32)
     store = cache_path(cache_dir, encoder)
     cached = _read(store)
-    digests = [file_sha256(p) for p in paths]
+    digests = [sha256_file(Path(p)) for p in paths]
     missing = {d: p for d, p in zip(digests, paths, strict=True) if d not in cached}
     if missing:
         for digest, path in tqdm(missing.items(), desc="speech embeddings", unit="clip", disable=not progress):

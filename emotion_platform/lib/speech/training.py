@@ -23,6 +23,8 @@ from emotion_platform.lib.speech.branch import SpeechBranch
 from emotion_platform.lib.speech.corpus import table_embeddings
 from emotion_platform.lib.speech.encoder import SpeechEncoderSpec
 from emotion_platform.lib.speech.head import SpeechHead
+from emotion_platform.lib.transcription.base import Transcriber
+from emotion_platform.lib.transcription.corpus import clip_transcripts
 
 ACTED, SPOKEN = "speech corpora (voice carries the label)", "spoken dialogue (words carry the label)"
 
@@ -58,24 +60,44 @@ def train_speech_branch(train: pd.DataFrame, validation: pd.DataFrame, feature_c
     return branch, SpeechTrainingReport(len(train), len(validation), validation_metrics, branch.head.temperature)
 
 
-def branch_inputs(text_model, branch: SpeechBranch, clips: pd.DataFrame,
-                  feature_cache: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(text, speech) distributions of clips: the text branch reads each clip's words."""
-    contexts = clips["context"].fillna("").tolist() if "context" in clips else [""] * len(clips)
-    text = text_model.predict_proba(clips["text"].fillna("").tolist(), contexts)
+@dataclass(frozen=True)
+class ClipTranscriber:
+    """A transcriber and the name its cached transcripts are kept under (e.g. ``faster-whisper-tiny.en``)."""
+
+    transcriber: Transcriber
+    key: str
+
+
+def branch_inputs(text_model, branch: SpeechBranch, clips: pd.DataFrame, feature_cache: Path,
+                  transcriber: ClipTranscriber | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(text, speech) distributions of clips. The text branch reads each clip's transcript when a
+    transcriber is given (what the platform will read), else the dataset's sentence (and context)."""
+    if transcriber is not None:
+        texts = clip_transcripts(clips["audio_path"].tolist(), transcriber.transcriber, Path(feature_cache),
+                                 transcriber.key)
+        contexts = [""] * len(clips)
+    else:
+        texts = clips["text"].fillna("").tolist()
+        contexts = clips["context"].fillna("").tolist() if "context" in clips else [""] * len(clips)
+    text = text_model.predict_proba(texts, contexts)
     speech = branch.predict_proba(table_embeddings(clips, branch.encoder, Path(feature_cache)))
     return text, speech
 
 
 def fit_words_voice_fusion(text_model, branch: SpeechBranch, speech_clips: pd.DataFrame, spoken_lines: pd.DataFrame,
-                           feature_cache: Path) -> WordsVoiceFusion:
-    """Fusion fitted where each branch is the informative one, the two kinds of data weighted equally."""
+                           feature_cache: Path, transcriber: ClipTranscriber | None = None) -> WordsVoiceFusion:
+    """Fusion fitted where each branch is the informative one, the two kinds of data weighted equally.
+
+    With ``transcriber`` the text branch reads each recording's transcript, as it will in the platform
+    (measured: on held-out RAVDESS actors read through Whisper, fused accuracy 0.673 when fitted on the
+    datasets' sentences, 0.697 on transcripts; speech branch alone 0.707).
+    """
     parts = [(ACTED, speech_clips), (SPOKEN, spoken_lines)]
     texts, speeches, labels, domains = [], [], [], []
     for domain, clips in parts:
         if not len(clips):
             continue
-        text, speech = branch_inputs(text_model, branch, clips, feature_cache)
+        text, speech = branch_inputs(text_model, branch, clips, feature_cache, transcriber)
         texts.append(text)
         speeches.append(speech)
         labels.append(labels_of(clips))

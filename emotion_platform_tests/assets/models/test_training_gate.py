@@ -20,7 +20,7 @@ from emotion_platform.assets.models.assets import (
     model_evaluation,
 )
 from emotion_platform.lib.tracking import ModelRegistry
-from emotion_platform.resources import StorageResource
+from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import (
     DatasetsResource,
     ModelRegistryResource,
@@ -48,6 +48,8 @@ def platform(tmp_path_factory):
             "artifact_root": str(root / "artifacts")}),
         "model_registry": ModelRegistryResource(tracking_uri=uri, model_name="emotion-text-test"),
         "promotion_policy": PromotionPolicyResource(min_weighted_f1=0.05, max_p95_latency_ms=2000, tolerance=0.0),
+        "transcriber": TranscriberResource(backend="faster-whisper", model="tiny.en", device="cpu",
+                                           cache_dir=str(PlatformSettings().cache_dir)),
     }
     with dg.instance_for_test() as instance:
         yield {"resources": resources, "instance": instance, "uri": uri, "root": root}
@@ -133,7 +135,6 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
     from emotion_platform.assets.transcripts.assets import transcripts
     from emotion_platform.lib.media.admission import admit
     from emotion_platform.lib.media.inbox import scan_inbox
-    from emotion_platform.resources import TranscriberResource
     from emotion_platform.resources.mlflow import ChampionModelResource
 
     storage = platform["resources"]["storage"]
@@ -147,8 +148,6 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
     instance = platform["instance"]
     instance.add_dynamic_partitions("media_files", list(keys.values()))
     resources = platform["resources"] | {
-        "transcriber": TranscriberResource(backend="faster-whisper", model="tiny.en", device="cpu",
-                                           cache_dir=str(PlatformSettings().cache_dir)),
         "champion": ChampionModelResource(tracking_uri=platform["uri"], model_name="emotion-text-test"),
     }
     outcomes = {}
