@@ -59,7 +59,8 @@ clips were), calibrated by temperature on held-out speakers. Face branch (video)
 {training.get("face_model") or "none"} on Haar-cascade face detections; not trained or evaluated by the
 platform (no labelled video was available), fused with a prior weight ({training.get("face_weight", 0)}).
 Fusion of words and voice: {training.get("fusion", "single branch")}, fitted on held-out speech clips
-(the voice carries the label) and MELD validation lines spoken with espeak-ng (the words carry it).
+(the voice carries the label) and MELD validation lines spoken with espeak-ng (the words carry it),
+the text branch reading Whisper's transcript of each recording.
 Text probabilities are calibrated by
 temperature scaling fitted on the validation split (T = {evaluation.get("temperature", 1.0):.3f}).
 
