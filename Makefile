@@ -1,5 +1,5 @@
 # emotion_platform: the two commands are `make demo` and `make test`; both set up what is missing first.
-.PHONY: setup demo test ingest ui lint lock bench clean-data mlflow-ui train rollback serve bento
+.PHONY: setup demo test test-fast ingest ui lint lock bench clean-data mlflow-ui train rollback serve bento
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -15,6 +15,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The fast tier: the plain library code (real models and data slices, no Dagster runs, servers or DVC clones).
+test-fast: setup
+	$(BIN)/python -m pytest emotion_platform_tests/lib -q
 
 ingest: setup
 	$(BIN)/emotion-platform ingest
