@@ -65,6 +65,13 @@ from emotion_platform.serving.media import UploadLimits, classify_media  # noqa:
 from emotion_platform.settings import PlatformSettings  # noqa: E402
 
 SHARED_FOUR = ("anger", "joy", "neutral", "sadness")
+LIMITS = UploadLimits(max_bytes=1 << 30, max_duration_s=3600, min_duration_s=0.1)
+TRANSCRIBER = ("faster-whisper", "tiny.en")
+
+
+def load_transcriber(settings: PlatformSettings):
+    """The transcriber the benchmark reads media with (the platform's default, on CPU)."""
+    return build_transcriber(*TRANSCRIBER, settings.cache_dir, device="cpu")
 
 
 def speech_head(train_x, train_y, train_corpora, test_x) -> np.ndarray:
@@ -152,7 +159,8 @@ def short_text_model(df: pd.DataFrame, out: Path) -> TextEmotionModel:
     return TextEmotionModel.load(folder)
 
 
-def build_bundle(settings: PlatformSettings, df: pd.DataFrame, text: TextEmotionModel, out: Path) -> tuple:
+def build_bundle(settings: PlatformSettings, df: pd.DataFrame, text: TextEmotionModel, transcriber,
+                 out: Path) -> tuple:
     """The platform's training of the speech branch and fusion (as the emotion_model asset does it)."""
     features = settings.cache_dir / "features"
     speech = df[df["modality"] == "speech"]
@@ -164,8 +172,7 @@ def build_bundle(settings: PlatformSettings, df: pd.DataFrame, text: TextEmotion
                                          speech[speech["split"] == "validation"], features, settings.cache_dir)
     lines = spoken_examples(text_rows[text_rows["split"] == "validation"].sample(600, random_state=13),
                             features / "spoken", seed=13)
-    hears = ClipTranscriber(build_transcriber("faster-whisper", "tiny.en", settings.cache_dir, device="cpu"),
-                            "faster-whisper-tiny.en")
+    hears = ClipTranscriber(transcriber, "-".join(TRANSCRIBER))
     fusion = fit_words_voice_fusion(text, branch, speech[speech["split"] == "validation"], lines, features, hears)
     seconds = time.perf_counter() - started
     print(f"speech branch + fusion trained in {seconds:.1f} s with cached features "
@@ -186,10 +193,9 @@ def _branch_top(segments: list[dict], key: str) -> str:
 
 def through_media_path(paths: list[Path], bundle: EmotionBundle, transcriber) -> pd.DataFrame:
     """Each file through decode -> Whisper -> segments -> features -> fusion; each branch's file-level answer."""
-    limits = UploadLimits(max_bytes=1 << 30, max_duration_s=3600, min_duration_s=0.1)
     rows = []
     for path in tqdm(paths, desc="media path", unit="file"):
-        result = classify_media(path, bundle, transcriber, limits)
+        result = classify_media(path, bundle, transcriber, LIMITS)
         segments = result["segments"]
         rows.append({"file": path.name, "fused": result["summary"]["dominant"] or "neutral",
                      "text": _branch_top(segments, "text_branch"), "speech": _branch_top(segments, "speech_branch"),
@@ -211,9 +217,8 @@ def _scores(frame: pd.DataFrame, truth: pd.Series) -> dict:
 def fusion_part(settings: PlatformSettings, out: Path, lines: int) -> dict:
     df = split_table(settings)
     text = short_text_model(df, out)
-    bundle, train_seconds = build_bundle(settings, df, text, out)
-    transcriber = build_transcriber("faster-whisper", "tiny.en", settings.cache_dir, device="cpu")
-    work = out / "spoken-test"
+    transcriber = load_transcriber(settings)
+    bundle, train_seconds = build_bundle(settings, df, text, transcriber, out)
     meld_test = df[(df["modality"] == "text") & (df["split"] == "test")].sample(lines, random_state=21)
     spoken = spoken_examples(meld_test, settings.cache_dir / "features" / "spoken", seed=21)
     words = through_media_path([Path(p) for p in spoken["audio_path"]], bundle, transcriber)
@@ -221,7 +226,6 @@ def fusion_part(settings: PlatformSettings, out: Path, lines: int) -> dict:
     speech = df[(df["modality"] == "speech") & (df["split"] == "test") & (df["source"] == "ravdess_speech")]
     voice = through_media_path([Path(p) for p in speech["audio_path"]], bundle, transcriber)
     voice_scores = _scores(voice, speech["label"].reset_index(drop=True))
-    work.mkdir(parents=True, exist_ok=True)
     print(f"\nWords carry the emotion: {len(spoken)} MELD test lines spoken with espeak-ng, whole media path "
           f"(words recognised in {int(words['words'].sum())})")
     print(pd.DataFrame(word_scores).T.round(4).to_string())
@@ -273,15 +277,14 @@ def recordings_made_here(dest: Path) -> dict[str, Path]:
 
 def media_part(settings: PlatformSettings, out: Path, bundle_dir: Path) -> dict:
     bundle = EmotionBundle.load(bundle_dir, cache_dir=settings.cache_dir)
-    transcriber = build_transcriber("faster-whisper", "tiny.en", settings.cache_dir, device="cpu")
-    limits = UploadLimits(max_bytes=1 << 30, max_duration_s=3600, min_duration_s=0.1)
+    transcriber = load_transcriber(settings)
     samples = gather_all(settings.data_dir / "samples")
     shipped = {k: v for k, v in sorted(samples.items()) if not k.endswith(".stm")}
     made = recordings_made_here(out / "made-here")
     rows, tops = [], []
     for kind, files in (("sample", shipped), ("made here", made)):
         for name, path in files.items():
-            result = classify_media(path, bundle, transcriber, limits)
+            result = classify_media(path, bundle, transcriber, LIMITS)
             summary = result["summary"]
             seg_tops = [s["top"] + ("?" if s["low_confidence"] else "") for s in result["segments"] if s["top"]]
             if kind == "sample":
@@ -307,14 +310,13 @@ def cost_part(settings: PlatformSettings, out: Path, bundle_dir: Path) -> dict:
     import soundfile as sf
 
     bundle = EmotionBundle.load(bundle_dir, cache_dir=settings.cache_dir)
-    transcriber = build_transcriber("faster-whisper", "tiny.en", settings.cache_dir, device="cpu")
-    limits = UploadLimits(max_bytes=1 << 30, max_duration_s=3600, min_duration_s=0.1)
+    transcriber = load_transcriber(settings)
     conversation = gather_all(settings.data_dir / "samples")["conversation.wav"]
     audio, rate = sf.read(conversation, dtype="float32")
     clip = out / "conversation_60s.wav"
     sf.write(clip, np.concatenate([audio, audio])[: 60 * rate], rate)
-    classify_media(clip, bundle, transcriber, limits)  # warm: models loaded, kernels compiled
-    timings = [classify_media(clip, bundle, transcriber, limits)["timing_s"] for _ in range(3)]
+    classify_media(clip, bundle, transcriber, LIMITS)  # warm: models loaded, kernels compiled
+    timings = [classify_media(clip, bundle, transcriber, LIMITS)["timing_s"] for _ in range(3)]
     frame = pd.DataFrame(timings)
     print("\n60 s clip (the conversation sample twice) through the media path, 3 warm runs, seconds:")
     print(frame.to_string(index=False))

@@ -22,7 +22,9 @@ def test_synthesize_gives_16_khz_float_speech_of_plausible_length() -> None:
     audio = synthesize(LINE)
     assert audio.dtype == np.float32 and audio.ndim == 1
     seconds = audio.size / SAMPLE_RATE
-    assert 1.5 < seconds < 6.0  # ten words at 165 words per minute: about 3.6 s
+    # The recording's length in samples (espeak-ng output is deterministic), not a wall-clock time:
+    # ten words at 165 words per minute is about 3.6 s of audio.
+    assert 1.5 < seconds < 6.0
     assert np.sqrt(np.mean(audio**2)) > 0.01 and np.abs(audio).max() <= 1.0
     assert synthesize(LINE, rate=220).size < 0.85 * synthesize(LINE, rate=145).size
     with pytest.raises(ValueError, match="empty"):
