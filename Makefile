@@ -41,8 +41,8 @@ serve: setup
 # The Bento from the current champion, exported for docker/Dockerfile.bento (BentoML store: $$BENTOML_HOME or ~/bentoml).
 bento: setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m emotion_platform.serving.bento \
-	  --tracking-uri "$${EMOTION_PLATFORM_MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/data/mlflow/mlflow.db}"
-	mkdir -p docker/build && $(BIN)/bentoml export emotion_classifier:latest docker/build/emotion_classifier.bento
+	  --tracking-uri "$${EMOTION_PLATFORM_MLFLOW_TRACKING_URI:-sqlite:///$(CURDIR)/data/mlflow/mlflow.db}" \
+	  --export "$(CURDIR)/docker/build/emotion_classifier.bento"
 
 # Re-resolve the lock file after changing pyproject.toml (needs the registries).
 lock:

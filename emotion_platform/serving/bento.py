@@ -1,10 +1,13 @@
 """Packing the champion into a Bento: import it into the BentoML model store, then build the Bento.
 
-    python -m emotion_platform.serving.bento --tracking-uri sqlite:///data/mlflow/mlflow.db
+    python -m emotion_platform.serving.bento --tracking-uri sqlite:///data/mlflow/mlflow.db \
+        [--export docker/build/emotion_classifier.bento]
 
 Runs in its own process so that ``BENTOML_HOME`` (the store) is read from the environment at
 BentoML's import; prints one JSON line with the Bento tag, the model tag and the MLflow version.
-The ``emotion_bento`` asset calls it that way (:func:`build_champion_bento`).
+The ``emotion_bento`` asset calls it that way (:func:`build_champion_bento`). ``--export`` writes
+the built Bento to one file (what ``docker/Dockerfile.bento`` imports); a relative path is taken
+from the current directory.
 """
 
 from __future__ import annotations
@@ -79,6 +82,23 @@ def build(tracking_uri: str, registered_name: str, alias: str = "champion", bent
     return BuiltBento(str(bento.tag), model_tag, version, model_uri, str(bento.path))
 
 
+def export(bento_tag: str, path: Path) -> Path:
+    """Write the Bento ``bento_tag`` to the file ``path`` (absolute or relative to the current
+    directory): exported under a temporary name beside it, then renamed, so an interrupted export
+    never leaves a truncated file where the image build looks for one."""
+    import bentoml
+
+    target = Path(path).expanduser().resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.stem}.partial.bento")
+    try:
+        bentoml.bentos.export_bento(bento_tag, str(partial), output_format="bento")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
 def build_champion_bento(tracking_uri: str, registered_name: str, bentoml_home: Path, alias: str = "champion",
                          timeout_s: float = 900.0) -> BuiltBento:
     """:func:`build` in a fresh process whose BentoML store is ``bentoml_home``."""
@@ -103,8 +123,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--registered-model", default="emotion-model")
     parser.add_argument("--alias", default="champion")
     parser.add_argument("--bentofile", type=Path, default=BENTOFILE)
+    parser.add_argument("--export", type=Path, default=None,
+                        help="also write the built Bento to this file (e.g. docker/build/emotion_classifier.bento)")
     args = parser.parse_args(argv)
     built = build(args.tracking_uri, args.registered_model, args.alias, args.bentofile)
+    if args.export is not None:
+        print(f"exported {built.bento_tag} to {export(built.bento_tag, args.export)}", file=sys.stderr)
     print(json.dumps(asdict(built)))
 
 

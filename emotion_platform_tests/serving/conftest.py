@@ -64,3 +64,14 @@ def bad_corpus(tmp_path_factory, samples, librivox):
     folder = tmp_path_factory.mktemp("bad-corpus")
     cases = build_bad_corpus(folder, samples, librivox[0].path)
     return folder, cases
+
+
+@pytest.fixture(scope="session")
+def mlflow_service(applied_env):
+    """The service in this process (its ASGI app), loading the champion from the MLflow alias."""
+    from starlette.testclient import TestClient
+
+    from emotion_platform.serving.service import EmotionClassifier
+
+    with TestClient(EmotionClassifier.to_asgi(), raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -1,13 +1,17 @@
-"""End to end through a real ``bentoml serve`` on 127.0.0.1 of the Bento the ``emotion_bento`` asset built.
-
-Real speech and video in, emotions out; the edge errors through real HTTP. The Bento serves the model it
-carries (no MLflow reachable); loading from the MLflow alias is covered by ``test_service.py``.
+"""End to end through a real ``bentoml serve`` of the Bento the ``emotion_bento`` asset built, after the
+road the container image takes: exported to one file, imported into an empty BentoML store, served
+with no MLflow reachable. Real speech and video in, emotions out, the same answers as the service
+loaded from the MLflow alias (``test_service.py``); the edge errors through real HTTP.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -21,13 +25,32 @@ from emotion_platform_tests.serving.expectations import REJECTED
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
+def exported_and_imported(built_bento, folder: Path) -> Path:
+    """What ``make bento`` and ``docker/Dockerfile.bento`` do: export the Bento to one file (a relative
+    path, from another directory), then import that file into an empty store; the new store's path."""
+    bentoml = str(Path(sys.executable).with_name("bentoml"))
+    (folder / "elsewhere").mkdir()
+    export = ("import sys; from emotion_platform.serving.bento import export; "
+              "print(export(sys.argv[1], sys.argv[2]))")
+    done = subprocess.run([sys.executable, "-c", export, built_bento.value["bento_tag"], "build/emotion.bento"],
+                          env={**os.environ, "BENTOML_HOME": str(built_bento.bentoml_home)},
+                          cwd=folder / "elsewhere", capture_output=True, text=True, timeout=300, check=True)
+    exported = Path(done.stdout.strip().splitlines()[-1])
+    assert exported == folder / "elsewhere" / "build" / "emotion.bento" and exported.stat().st_size > 0
+    assert [p.name for p in exported.parent.iterdir()] == ["emotion.bento"]  # no partial file left beside it
+    image_store = folder / "image-bentoml-home"
+    subprocess.run([bentoml, "import", str(exported)], env={**os.environ, "BENTOML_HOME": str(image_store)},
+                   capture_output=True, text=True, timeout=300, check=True)
+    return image_store
+
+
 @pytest.fixture(scope="module")
 def server(serving_env, built_bento, tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
-    env = serving_env | {"BENTOML_HOME": str(built_bento.bentoml_home),
+    env = serving_env | {"BENTOML_HOME": str(exported_and_imported(built_bento, folder)),
                          # The Bento must not need the registry: point MLflow at an empty database.
                          "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'absent.db'}"}
-    with (local_server(env=env, target=built_bento.value["bento_tag"], log=folder / "bentoml.log", cwd=folder) as url,
+    with (local_server(env=env, target="emotion_classifier:latest", log=folder / "bentoml.log", cwd=folder) as url,
           httpx.Client(base_url=url, timeout=120) as client):
         yield client, folder / "bentoml.log"
 
@@ -51,6 +74,23 @@ def test_real_speech_clip_through_the_server(server, built_bento, librivox) -> N
     assert result["summary"]["dominant"] in EMOTIONS
     champion = built_bento.champion
     assert result["model"]["source"] == f"models:/{champion.name}/{champion.version}"  # the Bento's own copy
+
+
+def test_the_imported_bento_answers_as_the_service_loaded_from_mlflow(server, mlflow_service, librivox) -> None:
+    client, _ = server
+    utterances = ["I am furious with you. How dare you lie to me again?", "The meeting is on Tuesday at ten."]
+    served, loaded = (c.post("/classify_text", json={"utterances": utterances}, headers=AUTH).json()
+                      for c in (client, mlflow_service))
+    for bento_answer, mlflow_answer in zip(served, loaded, strict=True):
+        assert bento_answer["top"] == mlflow_answer["top"]
+        assert max(abs(bento_answer["emotions"][e] - mlflow_answer["emotions"][e]) for e in EMOTIONS) < 2e-3
+    served, loaded = (upload(c, librivox[2].path).json() for c in (client, mlflow_service))
+    assert [(s["start"], s["end"], s["text"]) for s in served["segments"]] == \
+        [(s["start"], s["end"], s["text"]) for s in loaded["segments"]]
+    for bento_segment, mlflow_segment in zip(served["segments"], loaded["segments"], strict=True):
+        for key in ("emotions", "speech_branch", "text_branch"):
+            assert max(abs(bento_segment[key][e] - mlflow_segment[key][e]) for e in EMOTIONS) < 2e-3, key
+    assert served["summary"]["dominant"] == loaded["summary"]["dominant"]
 
 
 def test_real_talking_head_video_through_the_server(server, samples) -> None:

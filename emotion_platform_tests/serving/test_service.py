@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from starlette.testclient import TestClient
 
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.serving.model import cpu_has_native_bfloat16
@@ -15,11 +14,8 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
 @pytest.fixture(scope="module")
-def client(applied_env):
-    from emotion_platform.serving.service import EmotionClassifier
-
-    with TestClient(EmotionClassifier.to_asgi(), raise_server_exceptions=False) as test_client:
-        yield test_client
+def client(mlflow_service):
+    return mlflow_service
 
 
 def assert_distribution(emotions: dict) -> None:

@@ -150,8 +150,7 @@ def emotion_model(
     if speech is not None and len(speech_val) and config.spoken_lines > 0:
         lines = _text_split(splits, "validation", config.spoken_lines, config.seed)
         spoken = spoken_examples(lines, cache / "spoken", seed=config.seed)
-        hears = ClipTranscriber(transcriber.get(), f"{transcriber.backend}-{transcriber.model}")
-        fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache, hears)
+        fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache, _clip_transcriber(transcriber))
     bundle = EmotionBundle(best.model, speech, fusion)
     bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
     with atomic.atomic_dir(bundle_dir) as tmp:
@@ -191,11 +190,18 @@ def emotion_model(
     })
 
 
-def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path) -> dict[str, dict]:
-    """Each branch and the fusion on speech clips (text: the clip's transcript sentence)."""
+def _clip_transcriber(transcriber: TranscriberResource) -> ClipTranscriber:
+    """The platform's transcriber, with the name its cached corpus transcripts are kept under."""
+    return ClipTranscriber(transcriber.get(), f"{transcriber.backend}-{transcriber.model}")
+
+
+def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path,
+                    hears: ClipTranscriber) -> dict[str, dict]:
+    """Each branch and the fusion on speech clips; the text branch reads what the transcriber hears
+    in each clip, as the fusion was fitted and as the platform reads media."""
     if bundle.speech is None or not len(test):
         return {}
-    text, speech = branch_inputs(bundle.text, bundle.speech, test, cache)
+    text, speech = branch_inputs(bundle.text, bundle.speech, test, cache, hears)
     branches = {"text": text, "speech": speech}
     if bundle.fusion is not None:
         branches["fused"] = bundle.fusion.combine(text, speech)
@@ -208,6 +214,7 @@ def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path) -> d
 def model_evaluation(
     context: dg.AssetExecutionContext, config: EvaluationConfig, emotion_model: dict, splits: str,
     storage: StorageResource, datasets: DatasetsResource, model_registry: ModelRegistryResource,
+    transcriber: TranscriberResource,
 ) -> dg.MaterializeResult[dict]:
     """Candidate (and current champion) on the test splits: F1s, calibration, CPU latency, size, per branch."""
     test = _text_split(splits, "test", config.max_test_examples, seed=7)
@@ -215,7 +222,8 @@ def model_evaluation(
     bundle_dir = Path(emotion_model["bundle_dir"])
     bundle = EmotionBundle.load(bundle_dir)
     candidate = evaluate_text_model(bundle.text, bundle_dir, test, config.latency_examples)
-    candidate["speech"] = _speech_metrics(bundle, speech_test, Path(datasets.feature_cache))
+    candidate["speech"] = _speech_metrics(bundle, speech_test, Path(datasets.feature_cache),
+                                          _clip_transcriber(transcriber))
     champion_version = model_registry.registry.champion()
     champion = None
     if champion_version is not None and str(champion_version.version) != emotion_model["version"]:

@@ -3,6 +3,8 @@
 import dagster as dg
 from pydantic import Field
 
+from emotion_platform.lib.speech.head import DEFAULT_C
+
 
 class TrainingDataConfig(dg.Config):
     text_sources: list[str] = Field(["meld"], description="meld, emorynlp, goemotions")
@@ -29,7 +31,7 @@ class TextModelConfig(dg.Config):
     search_learning_rates: list[float] = Field([], description="If set: train once per rate, keep the best "
                                                                 "on validation (a small hyperparameter search).")
     max_speech_examples: int | None = Field(None, description="Subsample each speech split (None: all of it).")
-    speech_c: float = Field(0.1, description="Inverse L2 regularisation of the speech branch's logistic head.")
+    speech_c: float = Field(DEFAULT_C, description="Inverse L2 regularisation of the speech branch's logistic head.")
     flat_voice_lines: int = Field(600, description="Training dialogue lines spoken with espeak-ng and given to the "
                                                    "speech branch as neutral voice (0: none).")
     spoken_lines: int = Field(600, description="Validation dialogue lines spoken with espeak-ng to fit the "

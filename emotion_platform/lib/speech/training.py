@@ -22,7 +22,7 @@ from emotion_platform.lib.metrics import classification_metrics
 from emotion_platform.lib.speech.branch import SpeechBranch
 from emotion_platform.lib.speech.corpus import table_embeddings
 from emotion_platform.lib.speech.encoder import SpeechEncoderSpec
-from emotion_platform.lib.speech.head import SpeechHead
+from emotion_platform.lib.speech.head import DEFAULT_C, SpeechHead
 from emotion_platform.lib.transcription.base import Transcriber
 from emotion_platform.lib.transcription.corpus import clip_transcripts
 
@@ -42,7 +42,7 @@ class SpeechTrainingReport:
 
 
 def train_speech_branch(train: pd.DataFrame, validation: pd.DataFrame, feature_cache: Path, model_cache: Path,
-                        spec: SpeechEncoderSpec | None = None, c: float = 0.1,
+                        spec: SpeechEncoderSpec | None = None, c: float = DEFAULT_C,
                         device: str = "cpu") -> tuple[SpeechBranch, SpeechTrainingReport]:
     """A speech branch trained on ``train`` (corpus- and class-balanced), calibrated on ``validation``.
 
