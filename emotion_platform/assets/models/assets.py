@@ -33,8 +33,10 @@ from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_cl
 from emotion_platform.lib.tracking import CHAMPION, load_registered_bundle, log_bundle
 from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import DatasetsResource, ModelRegistryResource, PromotionPolicyResource
+from emotion_platform.serving.packaging import pip_requirements
 
-MODEL_PIP_REQUIREMENTS = ["torch==2.13.0", "transformers==5.23.0", "pandas<3", "emotion_platform"]
+# The registered model's environment: the service's pins (requirements/serving.txt) and this package.
+MODEL_PIP_REQUIREMENTS = [*pip_requirements("torch", "transformers", "pandas"), "emotion_platform"]
 
 
 def _write_parquet(df: pd.DataFrame, dest: Path) -> Path:
