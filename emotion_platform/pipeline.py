@@ -14,6 +14,7 @@ import dagster as dg
 
 from emotion_platform.assets.partitions import media_partitions
 from emotion_platform.lib import atomic
+from emotion_platform.lib.progress import Progress
 
 
 @dataclass
@@ -52,16 +53,19 @@ def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOu
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         outcome.new_partitions.extend(request.partition_keys)
     job = defs.resolve_job_def("media_pipeline")
-    for run_request in result.run_requests or []:
-        key = run_request.partition_key
-        run = job.execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False,
-            tags={"emotion_platform/trigger": "cli-ingest"},
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
-        outcome.run_ids[key] = run.run_id
-        if not run.success:
-            outcome.failed.append(key)
+    requests = result.run_requests or []
+    with Progress("ingesting media", len(requests), "files", every_s=0.0) as progress:
+        for run_request in requests:
+            key = run_request.partition_key
+            run = job.execute_in_process(
+                partition_key=key, instance=instance, raise_on_error=False,
+                tags={"emotion_platform/trigger": "cli-ingest"},
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            )
+            outcome.run_ids[key] = run.run_id
+            if not run.success:
+                outcome.failed.append(key)
+            progress.advance(last=f"{key} ({'ok' if run.success else 'failed'})")
     return outcome
 
 
@@ -118,7 +122,12 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
 def predict_all(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[str]) -> dict[str, bool]:
     """Run the prediction job for every media partition; returns success per partition."""
     job = defs.resolve_job_def("predict_media")
-    return {key: job.execute_in_process(
-        partition_key=key, instance=instance, raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    ).success for key in keys}
+    outcome = {}
+    with Progress("predicting", len(keys), "files", every_s=0.0) as progress:
+        for key in keys:
+            outcome[key] = job.execute_in_process(
+                partition_key=key, instance=instance, raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            ).success
+            progress.advance(last=f"{key} ({'ok' if outcome[key] else 'failed'})")
+    return outcome

@@ -78,6 +78,8 @@ class PlatformSettings(BaseSettings):
     executor: Literal["multiprocess", "k8s"] = Field(
         "multiprocess", description="Dagster executor: steps as local processes, or one Kubernetes job per step.")
     max_concurrent_steps: int = Field(2, description="Steps the multiprocess executor runs at once.")
+    stall_warning_s: float = Field(600.0, gt=0, description="A long step (training, evaluation) that makes no "
+                                                            "progress for this long says so in its run log.")
     media: MediaLimits = Field(default_factory=MediaLimits)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     mlflow_tracking_uri: str | None = Field(

@@ -30,6 +30,12 @@ def test_ingest_processes_the_inbox_and_is_idempotent(tmp_path: Path, librivox) 
     assert "new media partitions: 2; runs: 2; failed runs: 0" in first.stdout
     assert "He might even have been made amiable" in first.stdout
     assert "not_media" in first.stdout  # the text file, in the summary and the quarantine table
+    # Progress on stderr, which is not a terminal here: plain lines, files done / total, no bar redraws.
+    progress = [line for line in first.stderr.splitlines() if line.startswith("ingesting media:")]
+    assert progress[0].startswith("ingesting media: 0/2 files (0%)"), first.stderr[-2000:]
+    assert progress[-1].startswith("ingesting media: 2/2 files (100%), done in ")
+    assert all("last " in line for line in progress[1:])  # and which file was just done
+    assert "\r" not in first.stderr
 
     second = run_cli("ingest", env=env)
     assert second.returncode == 0

@@ -10,6 +10,7 @@ from dagster_mlflow.resources import MlFlow
 
 from emotion_platform.assets.datasets.assets import DATASET_KEYS
 from emotion_platform.assets.models.config import EvaluationConfig, TextModelConfig, TrainingDataConfig
+from emotion_platform.assets.progress import run_log_progress
 from emotion_platform.constants import MODELS_GROUP
 from emotion_platform.lib import atomic
 from emotion_platform.lib.bundle import EmotionBundle
@@ -116,43 +117,45 @@ def emotion_model(
     train = _text_split(splits, "train", config.max_train_examples, config.seed)
     validation = _text_split(splits, "validation", config.max_validation_examples, config.seed)
     base = minilm_dir() if config.encoder == "minilm" else Path(config.encoder)
-    rates = config.search_learning_rates or [config.learning_rate]
-    best = None
-    for rate in rates:
-        train_config = TextTrainConfig(
-            learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
-            class_weighting=config.class_weighting, use_context=config.use_context,
-            selection_metric=config.selection_metric, seed=config.seed,
-        )
-        prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
-        result = train_text_classifier(
-            train, validation, base, train_config,
-            on_epoch=lambda row, p=prefix: tracker.log_metrics(
-                {f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"]),
-        )
-        metric = config.selection_metric
-        context.log.info(f"lr {rate:g}: validation {metric} {result.validation[metric]:.4f}")
-        if best is None or result.validation[metric] > best.validation[metric]:
-            best = result
-    speech_train = _speech_split(splits, "train", config.max_speech_examples, config.seed)
-    speech_val = _speech_split(splits, "validation", config.max_speech_examples, config.seed)
-    cache = Path(datasets.feature_cache)
-    speech, speech_val_metrics = None, {}
-    if len(speech_train):
-        if config.flat_voice_lines > 0:
-            lines = _text_split(splits, "train", config.flat_voice_lines, config.seed)
-            flat = flat_voice_examples(lines, cache / "spoken", seed=config.seed + 1)
-            speech_train = pd.concat([speech_train, flat], ignore_index=True)
-        speech, report = train_speech_branch(speech_train, speech_val, cache, Path(datasets.model_cache),
-                                             c=config.speech_c)
-        speech_val_metrics = report.validation
-        context.log.info(f"speech branch: {report.train_clips} clips, validation UAR "
-                         f"{speech_val_metrics.get('uar', float('nan')):.3f}, temperature {report.temperature:.2f}")
-    fusion = None
-    if speech is not None and len(speech_val) and config.spoken_lines > 0:
-        lines = _text_split(splits, "validation", config.spoken_lines, config.seed)
-        spoken = spoken_examples(lines, cache / "spoken", seed=config.seed)
-        fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache, _clip_transcriber(transcriber))
+    with run_log_progress(context):  # live in the run log; a warning when it stalls
+        rates = config.search_learning_rates or [config.learning_rate]
+        best = None
+        for rate in rates:
+            train_config = TextTrainConfig(
+                learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
+                class_weighting=config.class_weighting, use_context=config.use_context,
+                selection_metric=config.selection_metric, seed=config.seed,
+            )
+            prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
+            result = train_text_classifier(
+                train, validation, base, train_config,
+                on_epoch=lambda row, p=prefix: tracker.log_metrics(
+                    {f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"]),
+            )
+            metric = config.selection_metric
+            context.log.info(f"lr {rate:g}: validation {metric} {result.validation[metric]:.4f}")
+            if best is None or result.validation[metric] > best.validation[metric]:
+                best = result
+        speech_train = _speech_split(splits, "train", config.max_speech_examples, config.seed)
+        speech_val = _speech_split(splits, "validation", config.max_speech_examples, config.seed)
+        cache = Path(datasets.feature_cache)
+        speech, speech_val_metrics = None, {}
+        if len(speech_train):
+            if config.flat_voice_lines > 0:
+                lines = _text_split(splits, "train", config.flat_voice_lines, config.seed)
+                flat = flat_voice_examples(lines, cache / "spoken", seed=config.seed + 1)
+                speech_train = pd.concat([speech_train, flat], ignore_index=True)
+            speech, report = train_speech_branch(speech_train, speech_val, cache, Path(datasets.model_cache),
+                                                 c=config.speech_c)
+            speech_val_metrics = report.validation
+            context.log.info(f"speech branch: {report.train_clips} clips, validation UAR "
+                             f"{speech_val_metrics.get('uar', float('nan')):.3f}, temperature {report.temperature:.2f}")
+        fusion = None
+        if speech is not None and len(speech_val) and config.spoken_lines > 0:
+            lines = _text_split(splits, "validation", config.spoken_lines, config.seed)
+            spoken = spoken_examples(lines, cache / "spoken", seed=config.seed)
+            fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache,
+                                            _clip_transcriber(transcriber))
     bundle = EmotionBundle(best.model, speech, fusion)
     bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
     with atomic.atomic_dir(bundle_dir) as tmp:

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 from joblib import Parallel, delayed
-from tqdm import tqdm
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.acoustic.features import FEATURE_NAMES, FEATURE_VERSION, SR, feature_vector, log_mel_stats
+from emotion_platform.lib.progress import Progress
 
 
 def load_clip(path: str) -> np.ndarray:
@@ -46,10 +46,12 @@ def extract_features(clips: pd.DataFrame, cache_dir: Path, n_jobs: int = 2) -> t
     # The first clip runs in this process: librosa's numba kernels compile and fill their on-disk
     # cache once, instead of in every worker at the same time (concurrent compilation into a fresh
     # cache has crashed workers).
-    rows = [_both(paths[0])]
-    rows += Parallel(n_jobs=n_jobs, batch_size=16)(
-        delayed(_both)(p) for p in tqdm(paths[1:], desc="acoustic features", unit="clip")
-    )
+    with Progress("acoustic features", len(paths), "clips") as done:
+        rows = [_both(paths[0])]
+        done.advance()
+        for row in Parallel(n_jobs=n_jobs, batch_size=16, return_as="generator")(delayed(_both)(p) for p in paths[1:]):
+            rows.append(row)
+            done.advance()
     features = np.stack([r[0] for r in rows])
     log_mel = np.stack([r[1] for r in rows])
     with atomic.atomic_path(cache) as tmp, open(tmp, "wb") as handle:

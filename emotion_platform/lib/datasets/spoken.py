@@ -25,6 +25,7 @@ import soundfile as sf
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.audio import SAMPLE_RATE
+from emotion_platform.lib.progress import beat
 
 ESPEAK = "espeak-ng"
 VOICES = ("en-us", "en-us+f2", "en-gb+m3", "en-gb-x-rp+f4", "en-029+m2", "en-gb-scotland+f3")
@@ -61,6 +62,7 @@ def spoken_path(text: str, voice: str, rate: int, pitch: int, cache_dir: Path) -
     key = hashlib.sha256(f"{espeak_version()}\n{voice}\n{rate}\n{pitch}\n{text}".encode()).hexdigest()[:20]
     dest = Path(cache_dir) / key[:2] / f"{key}.wav"
     if not dest.exists():
+        beat("speaking lines with espeak-ng")
         with atomic.atomic_path(dest) as tmp:
             sf.write(tmp, synthesize(text, voice, rate, pitch), SAMPLE_RATE, format="WAV", subtype="PCM_16")
     return dest

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.acoustic.dataset import load_clip
 from emotion_platform.lib.media.ids import sha256_file
+from emotion_platform.lib.progress import Progress
 from emotion_platform.lib.speech.encoder import WhisperSpeechEncoder
 
 
@@ -40,8 +40,10 @@ def clip_embeddings(paths: list[str], encoder: WhisperSpeechEncoder, cache_dir: 
     digests = [sha256_file(Path(p)) for p in paths]
     missing = {d: p for d, p in zip(digests, paths, strict=True) if d not in cached}
     if missing:
-        for digest, path in tqdm(missing.items(), desc="speech embeddings", unit="clip", disable=not progress):
-            cached[digest] = encoder.embed_one(load_clip(path))
+        with Progress("speech embeddings", len(missing), "clips", reporters=None if progress else []) as done:
+            for digest, path in missing.items():
+                cached[digest] = encoder.embed_one(load_clip(path))
+                done.advance()
         keys = sorted(cached)
         with atomic.atomic_path(store) as tmp, open(tmp, "wb") as handle:
             np.savez(handle, sha256=np.array(keys), embedding=np.stack([cached[k] for k in keys]))

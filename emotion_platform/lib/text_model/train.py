@@ -14,6 +14,7 @@ import torch
 
 from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID
 from emotion_platform.lib.metrics import classification_metrics, fit_temperature, softmax
+from emotion_platform.lib.progress import Progress
 from emotion_platform.lib.text_model.model import TextEmotionModel
 
 
@@ -92,11 +93,15 @@ def train_text_classifier(
     base_model_dir: Path,
     config: TextTrainConfig,
     on_epoch: Callable[[dict], None] | None = None,
+    report_every_s: float = 30.0,
 ) -> TrainResult:
     """Fine-tune ``base_model_dir`` on ``train``; keep the epoch with the best validation
     ``config.selection_metric`` (weighted F1 by default: the metric the promotion gate judges).
 
-    Temperature scaling is fitted on the validation set afterwards.
+    Temperature scaling is fitted on the validation set afterwards. ``on_epoch`` gets each epoch's
+    row of ``history`` as it ends. Progress (:mod:`emotion_platform.lib.progress`): each epoch's
+    batches (loss so far, time left) at most every ``report_every_s``, and one update per epoch with
+    its validation scores and the time left for the whole run.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
 
@@ -124,18 +129,22 @@ def train_text_classifier(
                                                                                           strict=True)])
     best_state, best_f1, result = None, -1.0, TrainResult(model=model, config=asdict(config))
     started = time.perf_counter()
+    epochs = Progress("training", config.epochs, "epochs", every_s=0.0)
     for epoch in range(1, config.epochs + 1):
         network.train()
         total_loss = 0.0
-        for idx in epoch_batches(lengths, config.batch_size, rng, config.length_bucketing):
-            batch = model.encode([texts[i] for i in idx], [contexts[i] for i in idx])
-            loss = loss_fn(network(**batch).logits, torch.as_tensor(y_train[idx]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            total_loss += float(loss.detach())
+        with Progress(f"epoch {epoch}/{config.epochs}", steps_per_epoch, "batches",
+                      every_s=report_every_s) as batches:
+            for idx in epoch_batches(lengths, config.batch_size, rng, config.length_bucketing):
+                batch = model.encode([texts[i] for i in idx], [contexts[i] for i in idx])
+                loss = loss_fn(network(**batch).logits, torch.as_tensor(y_train[idx]))
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                optimizer.zero_grad()
+                total_loss += float(loss.detach())
+                batches.advance(train_loss=total_loss / (batches.done + 1))
         network.eval()
         val_logits = model.logits(validation["text"].tolist(), validation["context"].tolist())
         metrics = classification_metrics(y_val, softmax(val_logits))
@@ -145,6 +154,7 @@ def train_text_classifier(
         result.history.append(row)
         if on_epoch:
             on_epoch(row)
+        epochs.advance(**{k: v for k, v in row.items() if k.startswith("val_")})
         if metrics[config.selection_metric] > best_f1:
             best_f1, result.best_epoch = metrics[config.selection_metric], epoch
             best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tqdm import tqdm
-
 from emotion_platform.lib import atomic
 from emotion_platform.lib.acoustic.dataset import load_clip
 from emotion_platform.lib.media.ids import sha256_file
+from emotion_platform.lib.progress import Progress
 from emotion_platform.lib.transcription.base import Transcriber
 
 
@@ -34,12 +33,14 @@ def clip_transcripts(paths: list[str], transcriber: Transcriber, cache_dir: Path
     cached: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
     digests = [sha256_file(Path(p)) for p in paths]
     missing = list({d: p for d, p in zip(digests, paths, strict=True) if d not in cached}.items())
-    with tqdm(total=len(missing), desc="transcripts", unit="clip", disable=not progress or not missing) as bar:
+    if not missing:
+        return [cached[d] for d in digests]
+    with Progress("transcripts", len(missing), "clips", reporters=None if progress else []) as done:
         for start in range(0, len(missing), batch_size):
             batch = missing[start : start + batch_size]
             for (digest, _), transcript in zip(batch, transcriber.transcribe_many([load_clip(p) for _, p in batch]),
                                                strict=True):
                 cached[digest] = " ".join(s.text.strip() for s in transcript.segments).strip()
             atomic.write_json(store, cached)
-            bar.update(len(batch))
+            done.advance(len(batch))
     return [cached[d] for d in digests]

@@ -90,6 +90,13 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     card = Path(first.asset_value("champion_model")["card"]).read_text()
     assert "MELD" in card and "RAVDESS" in card and "Intended use" in card and "weighted F1" in card
     assert {"val_speech_accuracy", "val_speech_uar", "val_speech_macro_f1"} <= set(run.data.metrics)
+    # Progress as it went: per-epoch metrics in MLflow, batches and epochs in the Dagster run log.
+    client = mlflow.tracking.MlflowClient(platform["uri"])
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "train_loss")] == [1]
+    messages = [entry.user_message for entry in platform["instance"].all_logs(first.run_id)]
+    assert any(m.startswith("epoch 1/1: 0/") and "batches (0%)" in m for m in messages), messages
+    assert any(m.startswith("epoch 1/1: ") and "(100%), done in" in m for m in messages)
+    assert any(m.startswith("training: 1/1 epochs (100%)") and "val_weighted_f1" in m for m in messages)
     assert run.data.params["spoken_fusion_lines"] == "40"
     record = first.asset_value("emotion_model")
     assert record["speech_encoder"] == {"whisper_model": "tiny.en", "layer": 3, "pooling": "mean", "trim_db": 35.0}

@@ -1,0 +1,30 @@
+"""Progress of a long asset, in its Dagster run log (live in the UI) and on stderr: a bar when that is
+a terminal (the CLI shows only warnings of the run log), plain lines otherwise.
+
+    with run_log_progress(context):
+        result = train_text_classifier(...)   # its Progress updates become run-log lines
+
+A heartbeat warns in the run log when the step makes no progress for ``stall_warning_s`` (a setting).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+import dagster as dg
+
+from emotion_platform.lib.progress import Heartbeat, ProgressUpdate, Reporter, TerminalReporter, duration, reporting_to
+from emotion_platform.settings import get_settings
+
+
+def run_log_progress(context: dg.AssetExecutionContext, stall_warning_s: float | None = None) -> AbstractContextManager:
+    """Progress inside the block goes to ``context.log`` and to stderr (:class:`TerminalReporter`)."""
+    def to_run_log(update: ProgressUpdate) -> None:
+        context.log.info(update.line())
+
+    def stalled(stage: str, quiet_s: float) -> None:
+        context.log.warning(f"no progress for {duration(quiet_s)} in {stage}: the step may be stuck")
+
+    reporters: list[Reporter] = [to_run_log, TerminalReporter()]
+    limit = stall_warning_s if stall_warning_s is not None else get_settings().stall_warning_s
+    return reporting_to(reporters, Heartbeat(limit, stalled))
