@@ -37,7 +37,6 @@ from descriptor_baselines import acoustic_branch, logistic_baseline  # noqa: E40
 from machine import cpu_times, describe  # noqa: E402  (bench/machine.py)
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
-from tqdm import tqdm  # noqa: E402
 
 from emotion_platform.lib.acoustic.dataset import extract_features  # noqa: E402
 from emotion_platform.lib.audio import SAMPLE_RATE  # noqa: E402
@@ -48,6 +47,7 @@ from emotion_platform.lib.datasets.spoken import flat_voice_examples, spoken_exa
 from emotion_platform.lib.datasets.text import load_text  # noqa: E402
 from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID  # noqa: E402
 from emotion_platform.lib.metrics import classification_metrics  # noqa: E402
+from emotion_platform.lib.progress import Progress  # noqa: E402
 from emotion_platform.lib.samples import gather_all  # noqa: E402
 from emotion_platform.lib.speech.corpus import table_embeddings  # noqa: E402
 from emotion_platform.lib.speech.encoder import SpeechEncoderSpec, WhisperSpeechEncoder  # noqa: E402
@@ -220,14 +220,21 @@ def _branch_top(segments: list[dict], key: str) -> str:
 def through_media_path(paths: list[Path], bundle: EmotionBundle, transcriber) -> pd.DataFrame:
     """Each file through decode -> Whisper -> segments -> features -> fusion; each branch's file-level answer."""
     rows = []
-    for path in tqdm(paths, desc="media path", unit="file"):
-        result = classify_media(path, bundle, transcriber, LIMITS)
-        segments = result["segments"]
-        rows.append({"file": path.name, "fused": result["summary"]["dominant"] or "neutral",
-                     "text": _branch_top(segments, "text_branch"), "speech": _branch_top(segments, "speech_branch"),
-                     "segments": len(segments), "words": result["transcript"]["status"] == "ok",
-                     "seconds": result["timing_s"]["total"]})
+    with Progress("media path", len(paths), "files") as progress:
+        for path in paths:
+            rows.append(_file_answers(path, bundle, transcriber))
+            progress.advance()
     return pd.DataFrame(rows)
+
+
+def _file_answers(path: Path, bundle: EmotionBundle, transcriber) -> dict:
+    """One file's fused, text and speech answers (file level) through the platform's media path."""
+    result = classify_media(path, bundle, transcriber, LIMITS)
+    segments = result["segments"]
+    return {"file": path.name, "fused": result["summary"]["dominant"] or "neutral",
+            "text": _branch_top(segments, "text_branch"), "speech": _branch_top(segments, "speech_branch"),
+            "segments": len(segments), "words": result["transcript"]["status"] == "ok",
+            "seconds": result["timing_s"]["total"]}
 
 
 def _scores(frame: pd.DataFrame, truth: pd.Series) -> dict:

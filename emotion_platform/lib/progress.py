@@ -69,7 +69,7 @@ class ProgressUpdate:
         parts = [f"{self.stage}: {count} {self.unit}{share}", f"{duration(self.elapsed_s)} elapsed"]
         if self.finished:
             parts[-1] = f"done in {duration(self.elapsed_s)}"
-        elif self.eta_s is not None:
+        elif self.eta_s is not None and self.done < (self.total or 0):
             parts.append(f"~{duration(self.eta_s)} left")
         parts += [f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in self.metrics.items()]
         return ", ".join(parts)
@@ -103,7 +103,7 @@ class Progress:
         self.done += steps
         self.metrics.update(metrics)
         beat(self.stage)
-        self._report(force=self.total is not None and self.done >= self.total)
+        self._report()
 
     def _report(self, force: bool = False, finished: bool = False) -> None:
         now = time.monotonic()

@@ -34,7 +34,7 @@ def test_updates_are_throttled_but_start_and_end_always_reported() -> None:
     with Progress("work", 1000, "items", reporters=[seen.append], every_s=3600) as progress:
         for _ in range(1000):
             progress.advance(loss=0.5)
-    assert [u.done for u in seen] == [0, 1000, 1000]  # start, the last step, the end
+    assert [u.done for u in seen] == [0, 1000]  # the start and the end
     assert seen[-1].finished and seen[-1].metrics == {"loss": 0.5}
 
 
@@ -44,6 +44,7 @@ def test_every_step_is_reported_when_asked() -> None:
         for name in ("a", "b", "c"):
             progress.advance(last=name)
     assert [(u.done, u.metrics.get("last")) for u in seen] == [(0, None), (1, "a"), (2, "b"), (3, "c"), (3, "c")]
+    assert seen[3].line() == "files: 3/3 files (100%), 0s elapsed, last c"  # no "time left" once all are done
 
 
 def test_without_a_terminal_the_reporter_writes_plain_lines() -> None:
