@@ -97,3 +97,13 @@ def test_the_heartbeat_warns_when_nothing_moves_and_not_while_work_goes_on() -> 
 def test_a_heartbeat_needs_a_positive_limit() -> None:
     with pytest.raises(ValueError, match="positive"):
         Heartbeat(0, lambda stage, quiet: None)
+
+
+def test_progress_never_writes_to_stdout(capsys) -> None:
+    """Machine-readable output (JSON on stdout) stays parseable: progress goes to stderr."""
+    with Progress("work", 2, "items", every_s=0.0) as progress:
+        progress.advance()
+        progress.advance()
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines()[-1].startswith("work: 2/2 items (100%), done in")

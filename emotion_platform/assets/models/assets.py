@@ -23,6 +23,7 @@ from emotion_platform.lib.gate import decide
 from emotion_platform.lib.labels import LABEL_TO_ID
 from emotion_platform.lib.metrics import classification_metrics, confusion_matrix_png
 from emotion_platform.lib.model_card import render_model_card
+from emotion_platform.lib.progress import Progress
 from emotion_platform.lib.speech.training import (
     ClipTranscriber,
     branch_inputs,
@@ -120,6 +121,7 @@ def emotion_model(
     with run_log_progress(context):  # live in the run log; a warning when it stalls
         rates = config.search_learning_rates or [config.learning_rate]
         best = None
+        search = Progress("learning-rate search", len(rates), "rates", every_s=0.0) if len(rates) > 1 else None
         for rate in rates:
             train_config = TextTrainConfig(
                 learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
@@ -136,6 +138,8 @@ def emotion_model(
             context.log.info(f"lr {rate:g}: validation {metric} {result.validation[metric]:.4f}")
             if best is None or result.validation[metric] > best.validation[metric]:
                 best = result
+            if search is not None:
+                search.advance(**{f"best {metric}": best.validation[metric]})
         speech_train = _speech_split(splits, "train", config.max_speech_examples, config.seed)
         speech_val = _speech_split(splits, "validation", config.max_speech_examples, config.seed)
         cache = Path(datasets.feature_cache)
@@ -226,16 +230,21 @@ def model_evaluation(
     speech_test = _speech_split(splits, "test", config.max_test_examples, seed=7)
     bundle_dir = Path(emotion_model["bundle_dir"])
     bundle = EmotionBundle.load(bundle_dir)
-    candidate = evaluate_text_model(bundle.text, bundle_dir, test, config.latency_examples)
-    candidate["speech"] = _speech_metrics(bundle, speech_test, Path(datasets.feature_cache),
-                                          _clip_transcriber(transcriber))
     champion_version = model_registry.registry.champion()
+    compare = champion_version is not None and str(champion_version.version) != emotion_model["version"]
     champion = None
-    if champion_version is not None and str(champion_version.version) != emotion_model["version"]:
-        champion_bundle, champion_dir = load_registered_bundle(
-            model_registry.tracking_uri, f"models:/{model_registry.model_name}@{CHAMPION}")
-        champion = evaluate_text_model(champion_bundle.text, champion_dir, test, 10)
-        champion["version"] = str(champion_version.version)
+    with run_log_progress(context), Progress("evaluation", 3 if compare else 2, "parts", every_s=0.0) as progress:
+        candidate = evaluate_text_model(bundle.text, bundle_dir, test, config.latency_examples)
+        progress.advance(last=f"text test ({len(test)} utterances)")
+        candidate["speech"] = _speech_metrics(bundle, speech_test, Path(datasets.feature_cache),
+                                              _clip_transcriber(transcriber))
+        progress.advance(last=f"speech test ({len(speech_test)} clips)")
+        if compare:
+            champion_bundle, champion_dir = load_registered_bundle(
+                model_registry.tracking_uri, f"models:/{model_registry.model_name}@{CHAMPION}")
+            champion = evaluate_text_model(champion_bundle.text, champion_dir, test, 10)
+            champion["version"] = str(champion_version.version)
+            progress.advance(last=f"champion v{champion['version']} on the text test")
     png = confusion_matrix_png(candidate["confusion_matrix"],
                                Path(storage.root) / "models" / "evaluation" / f"{emotion_model['version']}-cm.png",
                                f"{emotion_model['registered_model']} v{emotion_model['version']} (text test)")

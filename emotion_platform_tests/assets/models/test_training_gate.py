@@ -97,6 +97,7 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert any(m.startswith("epoch 1/1: 0/") and "batches (0%)" in m for m in messages), messages
     assert any(m.startswith("epoch 1/1: ") and "(100%), done in" in m for m in messages)
     assert any(m.startswith("training: 1/1 epochs (100%)") and "val_weighted_f1" in m for m in messages)
+    assert any(m.startswith("evaluation: 2/2 parts (100%), done in") and "speech test" in m for m in messages)
     assert run.data.params["spoken_fusion_lines"] == "40"
     record = first.asset_value("emotion_model")
     assert record["speech_encoder"] == {"whisper_model": "tiny.en", "layer": 3, "pooling": "mean", "trim_db": 35.0}
