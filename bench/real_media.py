@@ -247,9 +247,13 @@ def _scores(frame: pd.DataFrame, truth: pd.Series) -> dict:
     return out
 
 
-def fusion_part(settings: PlatformSettings, out: Path, lines: int) -> dict:
+def fusion_part(settings: PlatformSettings, out: Path, lines: int, text_model: Path | None = None) -> dict:
     df = split_table(settings)
-    text = short_text_model(df, out)
+    if text_model is not None:
+        text = TextEmotionModel.load(text_model)
+        print(f"text model: {text_model}")
+    else:
+        text = short_text_model(df, out)
     transcriber = load_transcriber(settings)
     bundle, train_seconds = build_bundle(settings, df, text, transcriber, out)
     meld_test = df[(df["modality"] == "text") & (df["split"] == "test")].sample(lines, random_state=21)
@@ -365,6 +369,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=320, help="MELD test lines spoken for the words test")
     parser.add_argument("--bundle", type=Path, default=None,
                         help="bundle folder for media/cost (default: the one the fusion part saved in --out)")
+    parser.add_argument("--text-model", type=Path, default=None,
+                        help="a trained text model folder for the fusion part (e.g. <bundle>/text of a champion "
+                             "trained with `emotion-platform train --full`; default: the short demo configuration)")
     args = parser.parse_args()
     settings = PlatformSettings()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -373,7 +380,7 @@ def main() -> None:
     if args.part in ("all", "corpus"):
         results["corpus"] = corpus_part(settings, args.out)
     if args.part in ("all", "fusion"):
-        results["fusion"] = fusion_part(settings, args.out, args.lines)
+        results["fusion"] = fusion_part(settings, args.out, args.lines, args.text_model)
     bundle_dir = args.bundle or args.out / "bundle"
     if args.part in ("all", "media"):
         results["media"] = media_part(settings, args.out, bundle_dir)
