@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 from PIL import Image
 
 from emotion_platform.lib.media.ffmpeg import tool
@@ -57,6 +58,11 @@ def build_bad_corpus(dest: Path, samples: dict[str, Path], speech_wav: Path) -> 
     _wav(add("zero_samples.wav", "decode", "too_short"), np.zeros(0))
     # A WAV whose header still declares the full length but whose data was cut short.
     add("cut_short.wav", "decode", "corrupt").write_bytes(speech[: int(len(speech) * 0.4)])
+    # A float WAV whose samples include NaN and infinity (a damaged recorder or a bad export).
+    voice, rate = sf.read(str(speech_wav), dtype="float32")
+    damaged = voice.copy()
+    damaged[1000:1200], damaged[5000:5010] = np.nan, np.inf
+    sf.write(add("damaged_float.wav", "decode", "corrupt"), damaged, rate, subtype="FLOAT")
     video = samples["talking_head.mp4"].read_bytes()
     add("truncated_upload.mp4", "decode", "not_media").write_bytes(video[: len(video) // 3])
     add("meeting_notes.mp3", "decode", "not_media").write_text("These are notes, not audio.\n" * 40)

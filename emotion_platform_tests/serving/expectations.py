@@ -6,6 +6,7 @@ REJECTED = {
     "header_only.wav": (422, "corrupt"),
     "zero_samples.wav": (422, "too_short"),
     "cut_short.wav": (422, "corrupt"),
+    "damaged_float.wav": (422, "corrupt"),
     "truncated_upload.mp4": (415, "not_media"),
     "meeting_notes.mp3": (415, "not_media"),
     "random_bytes.m4a": (415, "not_media"),

@@ -27,6 +27,7 @@ class AudioSummary:
     samples: int
     rms_dbfs: float
     peak: float
+    non_finite: int = 0  # samples that are NaN or infinite (a float WAV can hold them)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,8 +52,8 @@ def _timeout_for(duration_s: float) -> float:
 def decode_audio(source: Path, dest: Path, declared_duration_s: float) -> AudioSummary:
     """Decode the first audio stream of ``source`` into ``dest`` (16 kHz mono float32 WAV), atomically.
 
-    Raises :class:`CorruptMedia` when ffmpeg fails, or when far less audio decodes than the
-    container declares (a truncated upload).
+    Raises :class:`CorruptMedia` when ffmpeg fails, when far less audio decodes than the container
+    declares (a truncated upload), or when samples are NaN or infinite (float WAVs can hold them).
     """
     with atomic.atomic_path(dest) as tmp:
         result = ffmpeg.run(
@@ -66,6 +67,9 @@ def decode_audio(source: Path, dest: Path, declared_duration_s: float) -> AudioS
         summary = summarize_audio(tmp)
         if summary.samples == 0:
             raise CorruptMedia(source, "the audio stream decodes to no samples")
+        if summary.non_finite:
+            raise CorruptMedia(source, f"{summary.non_finite} of {summary.samples} audio samples are not finite "
+                                       "numbers (NaN or infinity): the recording is damaged")
         gap = declared_duration_s - summary.duration_s
         if summary.duration_s < TRUNCATION_TOLERANCE * declared_duration_s and gap > TRUNCATION_MIN_GAP_S:
             raise CorruptMedia(
@@ -77,19 +81,23 @@ def decode_audio(source: Path, dest: Path, declared_duration_s: float) -> AudioS
 
 def summarize_audio(path: Path, block: int = SAMPLE_RATE * 60) -> AudioSummary:
     """Duration, loudness and peak of a decoded WAV, read in blocks (constant memory)."""
-    total = 0
+    total = non_finite = 0
     energy = 0.0
     peak = 0.0
     with sf.SoundFile(str(path)) as wav:
         for chunk in wav.blocks(blocksize=block, dtype="float32"):
             total += len(chunk)
+            finite = np.isfinite(chunk)
+            if not finite.all():
+                non_finite += int((~finite).sum())
+                chunk = chunk[finite]
             energy += float(np.dot(chunk, chunk))
             if len(chunk):
                 peak = max(peak, float(np.max(np.abs(chunk))))
         rate = wav.samplerate
     rms = math.sqrt(energy / total) if total else 0.0
     rms_dbfs = 20 * math.log10(rms) if rms > 0 else -120.0
-    return AudioSummary(str(path), round(total / rate, 3), total, round(rms_dbfs, 2), round(peak, 4))
+    return AudioSummary(str(path), round(total / rate, 3), total, round(rms_dbfs, 2), round(peak, 4), non_finite)
 
 
 def load_audio(path: Path) -> np.ndarray:

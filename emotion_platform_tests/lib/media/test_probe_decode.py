@@ -73,3 +73,17 @@ def test_failed_decode_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(CorruptMedia):
         decode.decode_audio(bad, tmp_path / "out.wav", declared_duration_s=10.0)
     assert list(tmp_path.iterdir()) == [bad]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_float_samples_are_refused_and_leave_no_file(tmp_path: Path, bad: float) -> None:
+    import soundfile as sf
+
+    audio = (0.1 * np.sin(np.linspace(0, 2000, 32000))).astype(np.float32)
+    audio[1000:1100] = bad
+    source = tmp_path / "damaged.wav"
+    sf.write(source, audio, 16000, subtype="FLOAT")
+    dest = tmp_path / "out" / "audio.wav"
+    with pytest.raises(CorruptMedia, match="not finite numbers"):
+        decode.decode_audio(source, dest, 2.0)
+    assert not dest.exists()
