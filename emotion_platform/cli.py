@@ -126,7 +126,8 @@ def _ingest() -> list[str]:
         if outcome.skip_reason:
             console.print(f"sensor: {outcome.skip_reason}")
         console.print(f"new media partitions: {len(outcome.new_partitions)}; runs: {len(outcome.run_ids)}; "
-                      f"failed runs: {len(outcome.failed)}")
+                      f"failed runs: {len(outcome.failed)}"
+                      + (f"; unfinished partitions run again: {len(outcome.recovered)}" if outcome.recovered else ""))
         keys = known_media(instance)
     _print_summary(keys)
     _print_quarantine()

@@ -8,7 +8,9 @@
   ``EMOTION_PLATFORM_PG_*`` settings. The YAML is identical to ``docker/dagster.yaml``, the file the
   containers and the Helm chart use.
 
-A dagster.yaml written by someone else (not one of the two generated ones) is left alone.
+Both enable run monitoring and run retries (a run whose worker died is marked failed and launched
+again by the daemon). A dagster.yaml written by someone else (one that does not start with a
+generated file's first line) is left alone; an older generated one is brought up to date.
 """
 
 from __future__ import annotations
@@ -20,11 +22,24 @@ from emotion_platform.lib import atomic
 from emotion_platform.settings import PROJECT_ROOT, PlatformSettings, get_settings
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+# Both profiles: the daemon marks failed the runs whose worker died (run monitoring) and launches them
+# again, at most twice, when the worker crashed (not when an asset failed; those fail the same way again).
+RECOVERY_YAML = """\
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 300
+  poll_interval_seconds: 30
+  max_resume_run_attempts: 0
+run_retries:
+  enabled: true
+  max_retries: 2
+  retry_on_asset_or_op_failure: false
+"""
 LOCAL_INSTANCE_YAML = """\
 # Local profile: run, event-log and schedule storage in sqlite files in this folder.
 telemetry:
   enabled: false
-"""
+""" + RECOVERY_YAML
 SCALE_INSTANCE_YAML = """\
 # Scale profile: run, event-log and schedule storage in PostgreSQL (dagster-postgres).
 # The connection comes from the EMOTION_PLATFORM_PG_* variables (see emotion_platform/settings.py).
@@ -49,8 +64,9 @@ run_coordinator:
     max_concurrent_runs: 4
 telemetry:
   enabled: false
-"""
+""" + RECOVERY_YAML
 INSTANCE_YAML = {"local": LOCAL_INSTANCE_YAML, "scale": SCALE_INSTANCE_YAML}
+GENERATED_HEADERS = tuple(text.splitlines()[0] for text in INSTANCE_YAML.values())
 
 
 def export_postgres_env(settings: PlatformSettings) -> None:
@@ -70,7 +86,8 @@ def ensure_dagster_home(settings: PlatformSettings | None = None) -> Path:
     config = home / "dagster.yaml"
     wanted = INSTANCE_YAML[settings.deployment]
     current = config.read_text() if config.exists() else None
-    if current is None or (current != wanted and current in INSTANCE_YAML.values()):
+    generated = current is not None and current.startswith(GENERATED_HEADERS)
+    if current is None or (current != wanted and generated):
         atomic.write_text(config, wanted)
     if settings.deployment == "scale":
         export_postgres_env(settings)

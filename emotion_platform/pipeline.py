@@ -15,6 +15,8 @@ import dagster as dg
 from emotion_platform.assets.partitions import media_partitions
 from emotion_platform.lib import atomic
 from emotion_platform.lib.progress import Progress
+from emotion_platform.lib.recovery import sweep_orphans
+from emotion_platform.recovery import fail_runs_of_dead_processes, process_tags
 
 
 @dataclass
@@ -22,6 +24,7 @@ class IngestOutcome:
     new_partitions: list[str] = field(default_factory=list)
     run_ids: dict[str, str] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
     skip_reason: str | None = None
 
 
@@ -45,8 +48,18 @@ def evaluate_inbox_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) ->
     return result
 
 
+def clean_up_after_dead_processes(instance: dg.DagsterInstance, data_root: Path) -> tuple[list[str], list[Path]]:
+    """Mark failed the runs whose process died and sweep the temporary files such processes left."""
+    return fail_runs_of_dead_processes(instance), sweep_orphans(data_root)
+
+
 def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOutcome:
-    """Admit what is in the inbox and run the media pipeline for every new partition, one run each."""
+    """Admit what is in the inbox and run the media pipeline for every new partition, one run each.
+
+    Partitions a dead process left unfinished are run again too (the sensor requests them), after its
+    temporary files are swept.
+    """
+    clean_up_after_dead_processes(instance, Path(defs.resources["storage"].root))
     result = evaluate_inbox_sensor(defs, instance)
     outcome = IngestOutcome(skip_reason=str(result.skip_reason.skip_message) if result.skip_reason else None)
     for request in result.dynamic_partitions_requests or []:
@@ -59,10 +72,12 @@ def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOu
             key = run_request.partition_key
             run = job.execute_in_process(
                 partition_key=key, instance=instance, raise_on_error=False,
-                tags={"emotion_platform/trigger": "cli-ingest"},
+                tags={"emotion_platform/trigger": "cli-ingest", **run_request.tags, **process_tags()},
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             )
             outcome.run_ids[key] = run.run_id
+            if key not in outcome.new_partitions:
+                outcome.recovered.append(key)
             if not run.success:
                 outcome.failed.append(key)
             progress.advance(last=f"{key} ({'ok' if run.success else 'failed'})")
@@ -104,13 +119,14 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
     from emotion_platform.settings import get_settings
 
     resources = build_resources(get_settings())
+    clean_up_after_dead_processes(instance, Path(resources["storage"].root))
     if min_weighted_f1 is not None:
         resources["promotion_policy"] = PromotionPolicyResource(min_weighted_f1=min_weighted_f1)
     try:
         return dg.materialize(
             [*TRAINING_ASSETS, *TRAINING_CHECKS],
             instance=instance, resources=resources, raise_on_error=False,
-            tags={"emotion_platform/trigger": "cli-train"},
+            tags={"emotion_platform/trigger": "cli-train", **process_tags()},
             run_config={"ops": {"emotion_model": {"config": model_config},
                                 "model_evaluation": {"config": evaluation_config}},
                         "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
@@ -122,11 +138,12 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
 def predict_all(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[str]) -> dict[str, bool]:
     """Run the prediction job for every media partition; returns success per partition."""
     job = defs.resolve_job_def("predict_media")
+    clean_up_after_dead_processes(instance, Path(defs.resources["storage"].root))
     outcome = {}
     with Progress("predicting", len(keys), "files", every_s=0.0) as progress:
         for key in keys:
             outcome[key] = job.execute_in_process(
-                partition_key=key, instance=instance, raise_on_error=False,
+                partition_key=key, instance=instance, raise_on_error=False, tags=process_tags(),
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             ).success
             progress.advance(last=f"{key} ({'ok' if outcome[key] else 'failed'})")

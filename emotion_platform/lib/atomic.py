@@ -1,7 +1,12 @@
 """Write files and folders so that readers never see a half-written artifact.
 
 Everything is written under a temporary name in the destination's own folder (same filesystem)
-and then renamed into place with :func:`os.replace`, which is atomic on POSIX.
+and then renamed into place with :func:`os.replace`, which is atomic on POSIX. A temporary name
+carries the writer's process id (``.<name>.tmp-<pid>-<random>``), so the files of a process that died
+mid-write can be recognised and swept (:func:`emotion_platform.lib.recovery.sweep_orphans`).
+
+``stage`` names the pipeline stage a write belongs to: the fault-injection tests crash the process
+there (:mod:`emotion_platform.lib.faults`).
 """
 
 from __future__ import annotations
@@ -15,13 +20,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from emotion_platform.lib.faults import crash_point
+
+TEMP_MARKER = ".tmp-"
+
 
 def _temp_name(dest: Path) -> Path:
-    return dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    return dest.with_name(f".{dest.name}{TEMP_MARKER}{os.getpid()}-{uuid.uuid4().hex[:8]}")
 
 
 @contextlib.contextmanager
-def atomic_path(dest: Path) -> Iterator[Path]:
+def atomic_path(dest: Path, stage: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``dest``; on success it is fsynced and renamed to ``dest``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(dest)
@@ -29,19 +38,23 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        if stage:
+            crash_point(stage)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def atomic_dir(dest: Path) -> Iterator[Path]:
+def atomic_dir(dest: Path, stage: str | None = None) -> Iterator[Path]:
     """Yield a temporary folder next to ``dest``; on success it replaces ``dest`` whole."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(dest)
     tmp.mkdir()
     try:
         yield tmp
+        if stage:
+            crash_point(stage)
         if dest.exists():
             old = _temp_name(dest)
             os.replace(dest, old)
@@ -54,22 +67,22 @@ def atomic_dir(dest: Path) -> Iterator[Path]:
             shutil.rmtree(tmp)
 
 
-def write_bytes(dest: Path, data: bytes) -> Path:
-    with atomic_path(dest) as tmp:
+def write_bytes(dest: Path, data: bytes, stage: str | None = None) -> Path:
+    with atomic_path(dest, stage) as tmp:
         tmp.write_bytes(data)
     return dest
 
 
-def write_text(dest: Path, text: str) -> Path:
-    return write_bytes(dest, text.encode("utf-8"))
+def write_text(dest: Path, text: str, stage: str | None = None) -> Path:
+    return write_bytes(dest, text.encode("utf-8"), stage)
 
 
-def write_json(dest: Path, obj: Any) -> Path:
-    return write_text(dest, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+def write_json(dest: Path, obj: Any, stage: str | None = None) -> Path:
+    return write_text(dest, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", stage)
 
 
-def copy_file(src: Path, dest: Path) -> Path:
+def copy_file(src: Path, dest: Path, stage: str | None = None) -> Path:
     """Copy ``src`` to ``dest`` atomically (the copy appears whole or not at all)."""
-    with atomic_path(dest) as tmp:
+    with atomic_path(dest, stage) as tmp:
         shutil.copyfile(src, tmp)
     return dest

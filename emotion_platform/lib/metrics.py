@@ -99,7 +99,7 @@ def confusion_matrix_png(matrix: list[list[int]], dest: Path, title: str) -> Pat
             ax.text(j, i, int(cm[i, j]), ha="center", va="center",
                     color="white" if norm[i, j] > 0.5 else "black", fontsize=8)
     fig.tight_layout()
-    with atomic.atomic_path(dest) as tmp:
+    with atomic.atomic_path(dest, stage="evaluation") as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
     return dest

@@ -21,6 +21,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from emotion_platform.lib.faults import crash_point
 from emotion_platform.serving.model import BUNDLE_SUBDIR, SOURCE_FILE
 from emotion_platform.settings import PROJECT_ROOT
 
@@ -68,6 +69,7 @@ def import_champion(tracking_uri: str, registered_name: str, alias: str = "champ
                                metadata=source) as model:
         shutil.copytree(bundle_dir, Path(model.path) / BUNDLE_SUBDIR)
         (Path(model.path) / SOURCE_FILE).write_text(json.dumps(source, indent=2))
+        crash_point("bento_build")  # before BentoML commits the model to its store
     return tag, str(version.version), model_uri
 
 

@@ -7,6 +7,8 @@
     EMOTION_PLATFORM_SERVING_PREPACK_WEIGHTS=false  # keep the CPU text model's linear weights in torch's layout
     EMOTION_PLATFORM_SERVING_TEXT_BATCHING=false  # read when the service module is imported
     EMOTION_PLATFORM_SERVING_WORKERS=auto         # one per CPU core (at most 8) on CPU, one on a GPU
+    EMOTION_PLATFORM_SERVING_RATE_LIMIT=100/second  # per API key, shared by the workers (off: none)
+    EMOTION_PLATFORM_SERVING_RATE_LIMITS='{"<key>": "10/minute"}'  # a key's own limit
 
 Where the model comes from (MLflow tracking URI, registered model name) is the platform's own
 setting (:class:`emotion_platform.settings.PlatformSettings`).
@@ -73,6 +75,14 @@ class ServingSettings(BaseSettings):
     balance_connections: bool = Field(
         True, description="With several workers, close a keep-alive connection now and then where that evens out "
         "the connections the workers hold (read at import).")
+    rate_limit: str = Field(
+        "100/second", description="Requests each API key may make: '<count>/<second|minute|hour|day>', a token "
+        "bucket of <count> refilled over the period, shared by all workers; 'off' for none.")
+    rate_limits: dict[str, str] = Field(
+        default_factory=dict, description="Limits of particular keys (JSON object: key -> rate), over rate_limit.")
+    rate_limit_db: Path | None = Field(
+        None, description="SQLite file holding the buckets, shared by the workers (default: "
+        "<data_dir>/serving/rate_limits.sqlite).")
     threads_per_worker: int | Literal["auto"] = Field(
         "auto", description="Torch intra-op threads in each worker. auto: the cores divided among the workers.")
 
@@ -93,6 +103,11 @@ class ServingSettings(BaseSettings):
                 raise ServingConfigError(f"threads_per_worker must be at least 1, not {self.threads_per_worker}")
             return self.threads_per_worker
         return max(1, available_cores() // self.worker_count())
+
+    def rate_limit_path(self) -> Path:
+        from emotion_platform.settings import get_settings
+
+        return self.rate_limit_db or get_settings().data_dir / "serving" / "rate_limits.sqlite"
 
     def uses_gpu(self) -> bool:
         from emotion_platform.lib.transcription.devices import torch_device

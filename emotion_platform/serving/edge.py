@@ -1,7 +1,9 @@
-"""ASGI middleware at the service edge: API keys, then request-size limits, before any body is read.
+"""ASGI middleware at the service edge: API keys, the key's rate limit, then request-size limits,
+all before any body is read.
 
 Keys are sent as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; only the health
-endpoints (``/livez``, ``/readyz``) answer without one. Keys are compared in constant time.
+endpoints (``/livez``, ``/readyz``) answer without one. Keys are compared in constant time. A key
+over its rate limit gets 429 with ``Retry-After`` (:mod:`emotion_platform.serving.rate_limit`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from emotion_platform.lib.media.validation import human_bytes
 from emotion_platform.serving.config import ServingSettings
 from emotion_platform.serving.errors import error_response
+from emotion_platform.serving.rate_limit import KeyRateLimiter
 
 HEALTH_PATHS = frozenset({"/livez", "/readyz"})
 MEDIA_PATH = "/classify_media"
@@ -38,12 +41,15 @@ def key_is_accepted(key: str | None, accepted: frozenset[str]) -> bool:
 
 
 class EdgeMiddleware:
-    """Rejects unauthenticated requests (401) and bodies over the limit (413; 411 for a streamed body)."""
+    """Rejects unauthenticated requests (401), keys over their rate (429) and bodies over the limit
+    (413; 411 for a streamed body)."""
 
     def __init__(self, app: ASGIApp, settings: ServingSettings | None = None) -> None:
         self.app = app
         self.settings = settings or ServingSettings()
         self.keys = self.settings.accepted_keys()
+        self.limiter = KeyRateLimiter(self.settings.rate_limit_path(), self.settings.rate_limit,
+                                      self.settings.rate_limits)
 
     def body_limit(self, path: str) -> int:
         if path.rstrip("/") == MEDIA_PATH:
@@ -55,10 +61,18 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        if not key_is_accepted(presented_key(headers), self.keys):
+        key = presented_key(headers)
+        if not key_is_accepted(key, self.keys):
             response = error_response(
                 401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>' "
                 "or 'X-API-Key: <key>'", headers={"WWW-Authenticate": 'Bearer realm="emotion-platform"'})
+            await response(scope, receive, send)
+            return
+        verdict = self.limiter.check(key)
+        if not verdict.allowed:
+            response = error_response(
+                429, "rate_limited", f"this key may make {verdict.limit} requests; try again in "
+                f"{verdict.retry_after_s} s", headers={"Retry-After": str(verdict.retry_after_s)})
             await response(scope, receive, send)
             return
         if scope["method"] in ("POST", "PUT", "PATCH"):

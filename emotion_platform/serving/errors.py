@@ -5,6 +5,7 @@
     413 too_large/too_long  over the size or duration limit
     415 not_media/...       the bytes are not audio or video (decided by probing, not by name)
     422 corrupt/empty/...   media that is damaged, empty, or too short to classify
+    429 rate_limited        the API key spent its request budget (Retry-After says when to come back)
 """
 
 from __future__ import annotations

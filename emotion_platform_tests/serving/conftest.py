@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -10,6 +11,9 @@ from emotion_platform_tests.media_corpus import MAX_BYTES, MAX_DURATION_S
 from emotion_platform_tests.serving.champion import Champion, MaterializedBento, shared_bento, shared_champion
 
 API_KEY = "test-key-0123456789"
+# A second key with a small budget of its own (the rate-limit tests spend it).
+LIMITED_KEY = "limited-key-0123456789"
+LIMITED_RATE = "3/minute"
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +33,10 @@ def serving_env(champion: Champion, model_cache, tmp_path_factory) -> dict[str, 
         "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": champion.tracking_uri,
         "EMOTION_PLATFORM_REGISTERED_MODEL": champion.name,
         "EMOTION_PLATFORM_CACHE_DIR": str(model_cache),
-        "EMOTION_PLATFORM_SERVING_API_KEYS": API_KEY,
+        "EMOTION_PLATFORM_SERVING_API_KEYS": f"{API_KEY},{LIMITED_KEY}",
+        # The main key is unlimited: the load tests must measure the service, not the limit.
+        "EMOTION_PLATFORM_SERVING_RATE_LIMITS": json.dumps({API_KEY: "off", LIMITED_KEY: LIMITED_RATE}),
+        "EMOTION_PLATFORM_SERVING_RATE_LIMIT_DB": str(tmp_path_factory.mktemp("rate-limits") / "buckets.sqlite"),
         "EMOTION_PLATFORM_SERVING_MODE": "production",
         "EMOTION_PLATFORM_SERVING_DEVICE": "cpu",
         "EMOTION_PLATFORM_SERVING_MAX_UPLOAD_BYTES": str(MAX_BYTES),

@@ -19,7 +19,7 @@ import pytest
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.serving.balance import IMBALANCE
 from emotion_platform.serving.local_server import connections_per_worker, local_server
-from emotion_platform_tests.serving.conftest import API_KEY
+from emotion_platform_tests.serving.conftest import API_KEY, LIMITED_KEY, LIMITED_RATE
 from emotion_platform_tests.serving.expectations import REJECTED
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -128,6 +128,21 @@ def test_edge_errors_through_the_server(server, bad_corpus, librivox) -> None:
         assert (response.status_code, response.json()["error"]) == (status, code), response.text
     assert client.get("/readyz").status_code == 200  # the worker survived all of it
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+def test_a_key_over_its_rate_gets_429_with_retry_after(server) -> None:
+    client, _ = server
+    budget = int(LIMITED_RATE.split("/")[0])
+    responses = []
+    for _ in range(budget + 2):  # a new connection each time, so the workers share the asking
+        with httpx.Client(base_url=str(client.base_url), timeout=60) as fresh:
+            responses.append(fresh.post("/model_info", headers={"X-API-Key": LIMITED_KEY}))
+    assert [r.status_code for r in responses] == [200] * budget + [429, 429]
+    refused = responses[-1]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60 // budget
+    assert refused.json()["error"] == "rate_limited" and LIMITED_RATE in refused.json()["message"]
+    assert client.post("/model_info", headers=AUTH).status_code == 200  # other keys keep their own budget
+    assert client.post("/model_info", headers={"X-API-Key": "wrong"}).status_code == 401  # auth comes first
 
 
 def test_keep_alive_connections_even_out_over_the_workers(server) -> None:

@@ -117,7 +117,7 @@ def drift_report(
     out = Path(storage.root) / "drift" / "reports" / window
     files = [atomic.write_json(out / "summary.json", summary.to_dict() | {
         "window": window, "start": start.isoformat(), "end": end.isoformat(), "model_version": version,
-        "media": [r["media_id"] for r in records]})]
+        "media": [r["media_id"] for r in records]}, stage="drift_report")]
     with atomic.atomic_path(out / "window.parquet") as tmp:
         frame.to_parquet(tmp, index=False)
     html = None

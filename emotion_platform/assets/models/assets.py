@@ -162,7 +162,7 @@ def emotion_model(
                                             _clip_transcriber(transcriber))
     bundle = EmotionBundle(best.model, speech, fusion)
     bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
-    with atomic.atomic_dir(bundle_dir) as tmp:
+    with atomic.atomic_dir(bundle_dir, stage="training") as tmp:
         bundle.save(tmp)
     tracker.log_params({**best.config, "encoder": str(base.name if config.encoder == "minilm" else base),
                         "train_examples": len(train), "validation_examples": len(validation),

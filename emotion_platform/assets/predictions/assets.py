@@ -32,7 +32,8 @@ def segment_emotions(
     record = {"media_id": context.partition_key, "model_version": version, "segments": segments,
               "transcript_status": found.meta.get("transcript_status"), "reason": found.reason,
               "face_model": face_model, "features": str(features)}
-    path = atomic.write_json(Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record)
+    path = atomic.write_json(Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record,
+                             stage="predictions")
     rows = ["| start | end | top | confidence | face | text |", "|---|---|---|---|---|---|"] + [
         f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']}{' (low)' if s['low_confidence'] else ''} | "
         f"{s['confidence']} | {_face_cell(s)} | {(s['text'] or '(no words)').replace('|', '/')} |"

@@ -52,7 +52,8 @@ def transcripts(
     """Whisper transcript of one media file: segments, words with timestamps, language, confidences."""
     transcript = transcribe_media(media, transcriber)
     path = atomic.write_text(
-        storage.media_store.transcript_path(context.partition_key), transcript.model_dump_json(indent=1)
+        storage.media_store.transcript_path(context.partition_key), transcript.model_dump_json(indent=1),
+        stage="transcripts",
     )
     context.log.info(f"{context.partition_key}: {transcript.status}, {len(transcript.segments)} segments")
     return dg.MaterializeResult(value=str(path), metadata=transcript_metadata(transcript, path))

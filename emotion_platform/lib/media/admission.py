@@ -54,7 +54,7 @@ def admit(item: InboxFile, store: MediaStore, max_bytes: int) -> Admission:
         return Admission(item.relpath, media_id=existing, duplicate_of=existing)
     key = media_id(digest, item.path.name)
     target = store.raw_dir(key) / safe_name(item.path.name)
-    atomic.copy_file(item.path, target)
+    atomic.copy_file(item.path, target, stage="admission")
     if sha256_file(target) != digest:
         target.unlink()
         raise OSError(f"{item.path} changed while it was being copied; it will be retried")

@@ -55,7 +55,7 @@ def decode_audio(source: Path, dest: Path, declared_duration_s: float) -> AudioS
     Raises :class:`CorruptMedia` when ffmpeg fails, when far less audio decodes than the container
     declares (a truncated upload), or when samples are NaN or infinite (float WAVs can hold them).
     """
-    with atomic.atomic_path(dest) as tmp:
+    with atomic.atomic_path(dest, stage="media") as tmp:
         result = ffmpeg.run(
             [ffmpeg.tool("ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y", "-i", str(source),
              "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_f32le", "-f", "wav",

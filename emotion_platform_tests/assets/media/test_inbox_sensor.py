@@ -24,10 +24,13 @@ def with_settings(storage: StorageResource, **changes) -> StorageResource:
 
 
 def tick(instance: dg.DagsterInstance, storage, cursor: str | None = None) -> dg.SensorResult:
+    """One sensor evaluation; the partitions it registers are then finished, as their runs would do."""
     with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"storage": storage}) as ctx:
         result = sensor(ctx)
     for request in result.dynamic_partitions_requests or []:
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        for key in request.partition_keys:
+            instance.report_runless_asset_event(dg.AssetMaterialization("transcripts", partition=key))
     return result
 
 
@@ -44,7 +47,7 @@ def test_new_files_become_partitions_and_runs(storage, librivox) -> None:
         assert all(r.run_key == r.partition_key for r in result.run_requests)
         assert sorted(instance.get_dynamic_partitions(media_partitions.name)) == keys
         assert set(load_cursor(result.cursor)) == {c.path.name for c in librivox[:2]}
-        # The next tick with the cursor does no work and requests nothing.
+        # The runs have finished the partitions: the next tick with the cursor requests nothing.
         again = tick(instance, storage, result.cursor)
         assert not again.run_requests and "no new media" in again.skip_reason.skip_message
 
@@ -119,3 +122,64 @@ def test_cheap_rejections_are_quarantined_without_runs(storage, librivox) -> Non
 def test_cursor_survives_a_lost_or_old_cursor() -> None:
     assert load_cursor(None) == {}
     assert load_cursor(json.dumps({"v": 0, "seen": {"a": "1:2"}})) == {}
+
+
+@dg.op
+def _dies() -> None:
+    raise RuntimeError("the run's process went away")
+
+
+# A stand-in with the media pipeline's name: its runs fail, as a killed worker's run ends.
+_failing_media_pipeline = dg.GraphDefinition(name=media_pipeline_job.name, node_defs=[_dies]).to_job()
+
+
+def _failed_run(instance: dg.DagsterInstance, key: str) -> None:
+    result = _failing_media_pipeline.execute_in_process(instance=instance, raise_on_error=False,
+                                                        tags={"dagster/partition": key})
+    assert not result.success
+
+
+def test_unfinished_partitions_are_requested_again_within_a_bound(storage) -> None:
+    Path(storage.inbox).mkdir(parents=True)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(media_partitions.name, ["done", "never-ran", "failed-once", "failed-thrice"])
+        instance.report_runless_asset_event(dg.AssetMaterialization("transcripts", partition="done"))
+        _failed_run(instance, "failed-once")
+        for _ in range(3):
+            _failed_run(instance, "failed-thrice")
+
+        result = tick(instance, storage)
+
+        requested = {r.partition_key: r for r in result.run_requests}
+        assert set(requested) == {"never-ran", "failed-once"}  # "failed-thrice" used up its 3 attempts
+        assert requested["never-ran"].run_key == "never-ran:recovery-1"
+        assert requested["failed-once"].run_key == "failed-once:recovery-2"
+        assert requested["failed-once"].tags["emotion_platform/recovery_attempt"] == "2"
+        assert not result.dynamic_partitions_requests  # no new media: nothing to register
+
+
+def test_a_run_whose_process_died_is_marked_failed_and_its_partition_requested(storage) -> None:
+    from emotion_platform.recovery import HOST_TAG, PID_TAG, process_tags
+    from emotion_platform_tests.lib.test_recovery import _dead_pid
+
+    Path(storage.inbox).mkdir(parents=True)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(media_partitions.name, ["orphaned", "running"])
+        host = process_tags()[HOST_TAG]
+        orphaned = instance.create_run_for_job(media_pipeline_job.resolve(
+            asset_graph=_asset_graph()), status=dg.DagsterRunStatus.STARTED,
+            tags={"dagster/partition": "orphaned", PID_TAG: str(_dead_pid()), HOST_TAG: host})
+        instance.create_run_for_job(media_pipeline_job.resolve(asset_graph=_asset_graph()),
+                                    status=dg.DagsterRunStatus.STARTED,
+                                    tags={"dagster/partition": "running", **process_tags()})
+
+        result = tick(instance, storage)
+
+        assert instance.get_run_by_id(orphaned.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert [r.partition_key for r in result.run_requests] == ["orphaned"]  # "running" is still in progress
+
+
+def _asset_graph():
+    from emotion_platform.definitions import defs
+
+    return defs.resolve_asset_graph()
