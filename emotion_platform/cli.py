@@ -5,6 +5,7 @@
     emotion-platform ingest              process everything new in the inbox (no server needed)
     emotion-platform demo                samples -> inbox -> ingest, then a summary
     emotion-platform quarantine          list rejected files and why
+    emotion-platform metrics             serve the platform's Prometheus metrics
     emotion-platform dataset prepare     DVC stage: training examples and splits (params.yaml)
     emotion-platform model train         DVC stage: train a candidate (params.yaml)
     emotion-platform model evaluate      DVC stage: evaluate the candidate and run the gate
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -21,6 +23,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from emotion_platform.lib.logs import configure as configure_logs
 from emotion_platform.settings import PROJECT_ROOT, get_settings
 
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -34,6 +37,9 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 @click.group()
 def main() -> None:
     """Emotion detection platform: media ingestion, transcription, training, drift, serving."""
+    log_format = get_settings().log_format
+    # Plain lines: warnings only (the tables are the output); JSON lines: everything a log pipeline wants.
+    configure_logs(log_format, level=logging.INFO if log_format == "json" else logging.WARNING)
 
 
 @main.command("prepare-models")
@@ -272,6 +278,34 @@ def where() -> None:
     for name in ("data_dir", "inbox", "cache_dir", "datasets_dir"):
         console.print(f"{name:<13} {getattr(settings, name)}")
     console.print(f"{'project':<13} {PROJECT_ROOT}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container).")
+@click.option("--port", default=9108, show_default=True, help="Port of http://<host>:<port>/metrics.")
+def metrics(host: str, port: int) -> None:
+    """Serve the platform's Prometheus metrics (runs, quarantine, drift, champion) until stopped."""
+    import threading
+
+    import dagster as dg
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    from emotion_platform.instance import ensure_dagster_home
+    from emotion_platform.lib.tracking import ModelRegistry
+    from emotion_platform.platform_metrics import PlatformCollector
+
+    ensure_dagster_home()
+    settings = get_settings()
+    registry = CollectorRegistry()
+    with dg.DagsterInstance.get() as instance:
+        registry.register(PlatformCollector(instance, settings.data_dir,
+                                            ModelRegistry(settings.tracking_uri, settings.registered_model)))
+        server, _ = start_http_server(port, addr=host, registry=registry)
+        console.print(f"platform metrics on http://{host}:{server.server_port}/metrics (Ctrl-C stops)")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            server.shutdown()
 
 
 def _stage_options(command):

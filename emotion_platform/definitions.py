@@ -18,6 +18,7 @@ from emotion_platform.assets.serving.assets import SERVING_ASSETS, BentoStoreRes
 from emotion_platform.assets.transcripts.assets import transcripts
 from emotion_platform.deployment import build_executor
 from emotion_platform.jobs import media_pipeline_job, prediction_job, training_job
+from emotion_platform.loggers import platform_console_logger
 from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import (
     ChampionModelResource,
@@ -79,6 +80,7 @@ def build_definitions(settings: PlatformSettings) -> dg.Definitions:
         schedules=[drift_report_schedule],
         resources=build_resources(settings),
         executor=build_executor(settings),
+        loggers={"console": platform_console_logger},
     )
 
 

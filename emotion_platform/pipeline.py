@@ -7,6 +7,7 @@ with no server running. Runs are recorded in the same Dagster instance the UI re
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,9 +15,11 @@ import dagster as dg
 
 from emotion_platform.assets.partitions import media_partitions
 from emotion_platform.lib import atomic
+from emotion_platform.lib.logs import log_context
 from emotion_platform.lib.progress import Progress
 from emotion_platform.lib.recovery import sweep_orphans
 from emotion_platform.recovery import fail_runs_of_dead_processes, process_tags
+from emotion_platform.settings import get_settings
 
 
 @dataclass
@@ -53,6 +56,21 @@ def clean_up_after_dead_processes(instance: dg.DagsterInstance, data_root: Path)
     return fail_runs_of_dead_processes(instance), sweep_orphans(data_root)
 
 
+def console_run_config() -> dict:
+    """Run config of the console logger: warnings beside the CLI's tables; everything in JSON mode."""
+    level = "INFO" if get_settings().log_format == "json" else "WARNING"
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
+
+
+def run_partition(job: dg.JobDefinition, key: str, instance: dg.DagsterInstance,
+                  tags: dict[str, str]) -> dg.ExecuteInProcessResult:
+    """One run of ``job`` for media partition ``key`` in this process; its log lines carry the run's ids."""
+    run_id = str(uuid.uuid4())
+    with log_context(run_id=run_id, job=job.name, partition=key, media_id=key):
+        return job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_id=run_id,
+                                      tags={**tags, **process_tags()}, run_config=console_run_config())
+
+
 def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOutcome:
     """Admit what is in the inbox and run the media pipeline for every new partition, one run each.
 
@@ -70,11 +88,7 @@ def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOu
     with Progress("ingesting media", len(requests), "files", every_s=0.0) as progress:
         for run_request in requests:
             key = run_request.partition_key
-            run = job.execute_in_process(
-                partition_key=key, instance=instance, raise_on_error=False,
-                tags={"emotion_platform/trigger": "cli-ingest", **run_request.tags, **process_tags()},
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            )
+            run = run_partition(job, key, instance, {"emotion_platform/trigger": "cli-ingest", **run_request.tags})
             outcome.run_ids[key] = run.run_id
             if key not in outcome.new_partitions:
                 outcome.recovered.append(key)
@@ -116,7 +130,6 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
     from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
     from emotion_platform.definitions import build_resources
     from emotion_platform.resources.mlflow import PromotionPolicyResource
-    from emotion_platform.settings import get_settings
 
     resources = build_resources(get_settings())
     clean_up_after_dead_processes(instance, Path(resources["storage"].root))
@@ -129,7 +142,7 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
             tags={"emotion_platform/trigger": "cli-train", **process_tags()},
             run_config={"ops": {"emotion_model": {"config": model_config},
                                 "model_evaluation": {"config": evaluation_config}},
-                        "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                        **console_run_config()},
         )
     finally:
         mlflow.end_run()  # what dagster-mlflow's end_mlflow_on_run_finished hook does for jobs
@@ -142,9 +155,6 @@ def predict_all(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[s
     outcome = {}
     with Progress("predicting", len(keys), "files", every_s=0.0) as progress:
         for key in keys:
-            outcome[key] = job.execute_in_process(
-                partition_key=key, instance=instance, raise_on_error=False, tags=process_tags(),
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            ).success
+            outcome[key] = run_partition(job, key, instance, {"emotion_platform/trigger": "cli-predict"}).success
             progress.advance(last=f"{key} ({'ok' if outcome[key] else 'failed'})")
     return outcome

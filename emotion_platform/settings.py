@@ -80,6 +80,9 @@ class PlatformSettings(BaseSettings):
     max_concurrent_steps: int = Field(2, description="Steps the multiprocess executor runs at once.")
     stall_warning_s: float = Field(600.0, gt=0, description="A long step (training, evaluation) that makes no "
                                                             "progress for this long says so in its run log.")
+    log_format: Literal["console", "json"] = Field(
+        "console", description="console: human-readable log lines; json: one JSON object per line with run, "
+                               "partition, request and model ids (for a log pipeline).")
     recovery_attempts: int = Field(3, ge=1, description="Runs the inbox sensor requests for a media partition "
                                                        "that never finished (a dead process) before it gives up.")
     media: MediaLimits = Field(default_factory=MediaLimits)

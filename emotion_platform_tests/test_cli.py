@@ -44,3 +44,29 @@ def test_ingest_processes_the_inbox_and_is_idempotent(tmp_path: Path, librivox) 
     with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
         runs = instance.get_runs()
         assert len(runs) == 2 and all(r.is_success for r in runs)
+
+
+def test_json_logs_of_an_ingest_carry_the_run_and_the_partition(tmp_path: Path, librivox) -> None:
+    import json
+
+    inbox = tmp_path / "data" / "inbox"
+    inbox.mkdir(parents=True)
+    shutil.copyfile(librivox[4].path, inbox / "clip.wav")
+    settle(inbox)
+    env = os.environ | {"EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"), "EMOTION_PLATFORM_LOG_FORMAT": "json",
+                        "DAGSTER_HOME": str(tmp_path / "dagster_home"), "COLUMNS": "200"}
+
+    done = run_cli("ingest", env=env)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    records = [json.loads(line) for line in done.stderr.splitlines()]  # every stderr line is one JSON object
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        (run,) = instance.get_runs()
+    key = run.tags["dagster/partition"]
+    of_the_run = [r for r in records if r.get("run_id") == run.run_id]
+    assert of_the_run and all(r["partition"] == r["media_id"] == key for r in of_the_run)
+    # Dagster's own run log (the transcripts step) and library code running inside the run (the transcriber).
+    assert any(r["logger"] == "dagster" and r.get("step") == "transcripts" for r in of_the_run)
+    assert any(r["logger"] != "dagster" for r in of_the_run)
+    assert all({"time", "level", "message", "logger"} <= r.keys() for r in records)
+    assert any(r["logger"] == "emotion_platform.progress" and r.get("done") == 1 for r in records)

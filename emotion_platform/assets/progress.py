@@ -25,5 +25,7 @@ def run_log_progress(context: dg.AssetExecutionContext) -> AbstractContextManage
     def stalled(stage: str, quiet_s: float) -> None:
         context.log.warning(f"no progress for {duration(quiet_s)} in {stage}: the step may be stuck")
 
-    reporters: list[Reporter] = [to_run_log, TerminalReporter()]
+    reporters: list[Reporter] = [to_run_log]
+    if get_settings().log_format != "json":  # in JSON mode the run log's own lines already reach stderr
+        reporters.append(TerminalReporter())
     return reporting_to(reporters, Heartbeat(get_settings().stall_warning_s, stalled))

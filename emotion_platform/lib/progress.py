@@ -20,6 +20,7 @@ hung run is visible rather than silent.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -30,6 +31,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from tqdm import tqdm
+
+from emotion_platform.lib.logs import is_structured
+
+_log = logging.getLogger("emotion_platform.progress")
 
 
 def duration(seconds: float) -> str:
@@ -125,6 +130,10 @@ class TerminalReporter:
         self._bars: dict[str, tqdm] = {}
 
     def __call__(self, update: ProgressUpdate) -> None:
+        if not self.interactive and is_structured():
+            _log.info(update.line(), extra={"stage": update.stage, "done": update.done, "total": update.total,
+                                            "unit": update.unit})
+            return
         if not self.interactive:
             print(update.line(), file=self.stream, flush=True)
             return

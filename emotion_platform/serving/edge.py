@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from emotion_platform.lib.media.validation import human_bytes
 from emotion_platform.serving.config import ServingSettings
 from emotion_platform.serving.errors import error_response
+from emotion_platform.serving.metrics import service_metrics
 from emotion_platform.serving.rate_limit import KeyRateLimiter
 
 HEALTH_PATHS = frozenset({"/livez", "/readyz"})
@@ -56,6 +57,13 @@ class EdgeMiddleware:
             return self.settings.max_upload_bytes + MULTIPART_SLACK
         return self.settings.max_text_request_bytes
 
+    @staticmethod
+    async def refuse(status: int, code: str, message: str, scope: Scope, receive: Receive, send: Send,
+                     headers: dict[str, str] | None = None) -> None:
+        """Answer with the service's error shape and count it (``emotion_rejected_requests_total{code}``)."""
+        service_metrics().count_rejection(code)
+        await error_response(status, code, message, headers=headers)(scope, receive, send)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in HEALTH_PATHS:
             await self.app(scope, receive, send)
@@ -63,17 +71,15 @@ class EdgeMiddleware:
         headers = dict(scope["headers"])
         key = presented_key(headers)
         if not key_is_accepted(key, self.keys):
-            response = error_response(
-                401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>' "
-                "or 'X-API-Key: <key>'", headers={"WWW-Authenticate": 'Bearer realm="emotion-platform"'})
-            await response(scope, receive, send)
+            await self.refuse(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>' "
+                              "or 'X-API-Key: <key>'", scope, receive, send,
+                              headers={"WWW-Authenticate": 'Bearer realm="emotion-platform"'})
             return
         verdict = self.limiter.check(key)
         if not verdict.allowed:
-            response = error_response(
-                429, "rate_limited", f"this key may make {verdict.limit} requests; try again in "
-                f"{verdict.retry_after_s} s", headers={"Retry-After": str(verdict.retry_after_s)})
-            await response(scope, receive, send)
+            await self.refuse(429, "rate_limited", f"this key may make {verdict.limit} requests; try again in "
+                              f"{verdict.retry_after_s} s", scope, receive, send,
+                              headers={"Retry-After": str(verdict.retry_after_s)})
             return
         if scope["method"] in ("POST", "PUT", "PATCH"):
             limit = self.body_limit(scope["path"])
@@ -81,14 +87,13 @@ class EdgeMiddleware:
             if length is None and b"transfer-encoding" not in headers:
                 length = b"0"  # no body at all
             if length is None or not length.isdigit():
-                response = error_response(411, "length_required", "send the request with a Content-Length header")
-                await response(scope, receive, send)
+                await self.refuse(411, "length_required", "send the request with a Content-Length header",
+                                  scope, receive, send)
                 return
             if int(length) > limit:
                 is_upload = scope["path"].rstrip("/") == MEDIA_PATH
                 what, stated = ("upload", self.settings.max_upload_bytes) if is_upload else ("request body", limit)
-                response = error_response(413, "too_large", f"the {what} is {human_bytes(int(length))}, over the "
-                                          f"{human_bytes(stated)} limit")
-                await response(scope, receive, send)
+                await self.refuse(413, "too_large", f"the {what} is {human_bytes(int(length))}, over the "
+                                  f"{human_bytes(stated)} limit", scope, receive, send)
                 return
         await self.app(scope, receive, send)

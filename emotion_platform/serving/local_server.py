@@ -81,15 +81,15 @@ def stop(process: subprocess.Popen, grace_s: float = 20.0) -> None:
         process.wait()
 
 
-def connections_per_worker(port: int) -> list[int]:
-    """Established client connections each worker of the ``bentoml serve`` on ``port`` holds, busiest first.
+def _workers(port: int) -> list:
+    """The worker processes of the ``bentoml serve`` on ``port`` (those holding its listening socket).
 
-    BentoML's workers accept from one shared listening socket (which is how they are found here);
-    which worker takes a connection is a race. Needs psutil (the ``dev`` extra).
+    BentoML's workers accept from one shared listening socket, which is how they are found here.
+    Needs psutil (the ``dev`` extra).
     """
     import psutil
 
-    counts = []
+    found = []
     for process in psutil.process_iter(["cmdline"]):
         if "_bentoml_impl.worker.service" not in " ".join(process.info["cmdline"] or []):
             continue
@@ -98,5 +98,19 @@ def connections_per_worker(port: int) -> list[int]:
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         if any(c.status == psutil.CONN_LISTEN for c in mine):
-            counts.append(sum(c.status == psutil.CONN_ESTABLISHED for c in mine))
+            found.append((process, mine))
+    return found
+
+
+def worker_pids(port: int) -> list[int]:
+    """Process ids of the server's workers on ``port``."""
+    return sorted(process.pid for process, _ in _workers(port))
+
+
+def connections_per_worker(port: int) -> list[int]:
+    """Established client connections each worker of the ``bentoml serve`` on ``port`` holds, busiest first
+    (which worker takes a connection is a race)."""
+    import psutil
+
+    counts = [sum(c.status == psutil.CONN_ESTABLISHED for c in mine) for _, mine in _workers(port)]
     return sorted(counts, reverse=True)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from emotion_platform.serving.balance import ConnectionBalancer
 from emotion_platform.serving.config import ServingSettings
 from emotion_platform.serving.edge import HEALTH_PATHS, EdgeMiddleware
+from emotion_platform.settings import get_settings
 
 with bentoml.importing():
     from emotion_platform.lib.errors import MediaRejected
@@ -35,11 +36,13 @@ with bentoml.importing():
     from emotion_platform.serving.media import UploadLimits, classify_media, warm_up
     from emotion_platform.serving.metrics import service_metrics
     from emotion_platform.serving.model import LoadedModel, load_from_folder, load_from_registry
+    from emotion_platform.serving.request_logs import bind_model, configure_service_logs
     from emotion_platform.serving.text import classify_utterances
 
 logger = logging.getLogger(__name__)
 
 IMPORT_SETTINGS = ServingSettings()
+configure_service_logs(get_settings().log_format)
 MAX_UTTERANCE_CHARS = IMPORT_SETTINGS.max_utterance_chars
 Utterance = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_UTTERANCE_CHARS)]
 # Declared, so BentoML does not derive each response's media type from the output's JSON schema
@@ -72,7 +75,6 @@ class EmotionClassifier:
         import torch
 
         from emotion_platform.lib.transcription import build_transcriber
-        from emotion_platform.settings import get_settings
 
         self.settings = ServingSettings()
         # The workers share the cores: each batch runs on its worker's share, without oversubscription.
@@ -86,6 +88,7 @@ class EmotionClassifier:
             else load_from_registry(platform.tracking_uri, platform.registered_model, self.settings.model_alias,
                                     self.settings.device, self.settings.text_precision,
                                     self.settings.prepack_weights))
+        bind_model(self.model.describe())
         self.transcriber = build_transcriber(self.settings.transcriber_backend, self.settings.whisper_model,
                                              platform.cache_dir, device=self.settings.device)
         self.limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_duration_s,

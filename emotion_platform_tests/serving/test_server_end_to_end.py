@@ -6,7 +6,10 @@ loaded from the MLflow alias (``test_service.py``); the edge errors through real
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -18,7 +21,7 @@ import pytest
 
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.serving.balance import IMBALANCE
-from emotion_platform.serving.local_server import connections_per_worker, local_server
+from emotion_platform.serving.local_server import connections_per_worker, local_server, worker_pids
 from emotion_platform_tests.serving.conftest import API_KEY, LIMITED_KEY, LIMITED_RATE
 from emotion_platform_tests.serving.expectations import REJECTED
 
@@ -48,6 +51,7 @@ def exported_and_imported(built_bento, folder: Path) -> Path:
 def server(serving_env, built_bento, tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     env = serving_env | {"BENTOML_HOME": str(exported_and_imported(built_bento, folder)),
+                         "EMOTION_PLATFORM_LOG_FORMAT": "json",
                          # The Bento must not need the registry: point MLflow at an empty database.
                          "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'absent.db'}"}
     with (local_server(env=env, target="emotion_classifier:latest", log=folder / "bentoml.log", cwd=folder) as url,
@@ -130,6 +134,23 @@ def test_edge_errors_through_the_server(server, bad_corpus, librivox) -> None:
     assert "Traceback" not in log.read_text(errors="replace")
 
 
+def test_json_log_lines_name_the_request_its_trace_and_the_model(server, built_bento) -> None:
+    client, log = server
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    response = client.post("/classify_text", json={"utterances": ["Traced."]},
+                           headers=AUTH | {"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+    assert response.status_code == 200
+    request_id = response.headers["X-BentoML-Request-ID"]
+    time.sleep(0.5)  # the access line is written as the response completes
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    mine = [r for r in records if r.get("request_id") == request_id]
+    assert mine, log.read_text()[-3000:]
+    assert all(r["trace_id"] == trace_id for r in mine)
+    assert any("path=/classify_text" in r["message"] and "status=200" in r["message"] for r in mine)
+    assert {r["model_version"] for r in mine} == {built_bento.metadata["mlflow_version"]}
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+
+
 def test_a_key_over_its_rate_gets_429_with_retry_after(server) -> None:
     client, _ = server
     budget = int(LIMITED_RATE.split("/")[0])
@@ -143,6 +164,18 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(server) -> None:
     assert refused.json()["error"] == "rate_limited" and LIMITED_RATE in refused.json()["message"]
     assert client.post("/model_info", headers=AUTH).status_code == 200  # other keys keep their own budget
     assert client.post("/model_info", headers={"X-API-Key": "wrong"}).status_code == 401  # auth comes first
+
+
+def test_every_service_metric_the_dashboard_reads_is_exported(server) -> None:
+    from emotion_platform_tests.test_monitoring_config import dashboard_metric_names
+
+    client, _ = server
+    text = client.get("/metrics", headers=AUTH).text
+    exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line and not line.startswith("#")}
+    exported |= {re.sub(r"_(bucket|sum|count|total)$", "", name) for name in exported}
+    wanted = {name for name in dashboard_metric_names() if not name.startswith("emotion_platform_")}
+    wanted = {re.sub(r"_total$", "", name) for name in wanted}
+    assert wanted and wanted <= exported, wanted - exported
 
 
 def test_keep_alive_connections_even_out_over_the_workers(server) -> None:
@@ -175,3 +208,39 @@ def test_keep_alive_connections_even_out_over_the_workers(server) -> None:
             thread.join()
     assert splits[-1][0] - splits[-1][-1] < IMBALANCE, splits
     assert statuses and set(statuses) == {200}
+
+
+def test_a_worker_killed_mid_request_is_replaced_and_the_next_requests_are_served(server, librivox) -> None:
+    """Runs last in this module: it takes one worker down (BentoML's process manager starts another)."""
+    client, log = server
+    port = client.base_url.port
+    before = worker_pids(port)
+    assert before
+    victim = before[0]
+    outcome: dict[str, object] = {}
+
+    def in_flight() -> None:
+        try:
+            outcome["status"] = upload(client, librivox[3].path).status_code
+        except httpx.HTTPError as error:  # the connection of the killed worker breaks
+            outcome["error"] = type(error).__name__
+
+    requests = [threading.Thread(target=in_flight) for _ in range(len(before) * 2)]
+    for thread in requests:
+        thread.start()
+    time.sleep(0.5)
+    os.kill(victim, signal.SIGKILL)
+    for thread in requests:
+        thread.join(120)
+
+    deadline, pids = time.monotonic() + 180, []
+    while time.monotonic() < deadline:
+        pids = worker_pids(port)
+        if len(pids) == len(before) and victim not in pids:
+            break
+        time.sleep(1.0)
+    assert len(pids) == len(before) and victim not in pids, (before, pids)
+    for _ in range(2 * len(before)):  # new connections: every worker, the new one included, answers
+        with httpx.Client(base_url=str(client.base_url), timeout=120) as fresh:
+            response = fresh.post("/classify_text", json={"utterances": ["Back again."]}, headers=AUTH)
+            assert response.status_code == 200, response.text
