@@ -34,7 +34,30 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TQDM_DISABLE", "1")
 
 
-@click.group()
+class PlatformGroup(click.Group):
+    """Commands whose storage went away end with a sentence, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from dagster_postgres.utils import DagsterPostgresException
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except (DagsterPostgresException, OperationalError) as error:
+            raise click.ClickException(
+                f"{storage_description()} could not be reached ({str(error).splitlines()[0]}). Once it is back, run "
+                "the same command again: runs that were cut off are marked failed and unfinished media is "
+                "processed again.") from error
+
+
+def storage_description() -> str:
+    settings = get_settings()
+    if settings.deployment == "scale":
+        return f"the platform database (PostgreSQL at {settings.postgres.host}:{settings.postgres.port})"
+    return "the platform database (sqlite)"
+
+
+@click.group(cls=PlatformGroup)
 def main() -> None:
     """Emotion detection platform: media ingestion, transcription, training, drift, serving."""
     log_format = get_settings().log_format

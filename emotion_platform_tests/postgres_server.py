@@ -34,6 +34,18 @@ class PostgresServer:
     port: int
     user: str
     folder: Path
+    bin_dir: Path
+
+    def stop(self) -> None:
+        """Stop the server at once, as a crash or a lost node would (``pg_ctl -m immediate``)."""
+        subprocess.run(_as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m",
+                                        "immediate", "-w", "stop"]), check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        """Start it again on the same port and data folder."""
+        subprocess.run(_as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-l",
+                                        str(self.folder / "server.log"), "-o", _options(self.port, self.folder),
+                                        "-w", "-t", "60", "start"]), check=True, capture_output=True, timeout=90)
 
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
@@ -53,6 +65,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _options(port: int, folder: Path) -> str:
+    return f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off"
+
+
 def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
@@ -70,11 +86,11 @@ def running_postgres(bin_dir: Path) -> Iterator[PostgresServer]:
         subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER,
                                         "--auth=trust", "--encoding=UTF8", "--no-sync"]),
                        check=True, capture_output=True, text=True, timeout=120)
-        options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off"
-        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options,
+        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o",
+                                        _options(port, folder),
                                         "-w", "-t", "60", "start"]),
                        check=True, capture_output=True, text=True, timeout=90)
-        yield PostgresServer("127.0.0.1", port, SUPERUSER, folder)
+        yield PostgresServer("127.0.0.1", port, SUPERUSER, folder, bin_dir)
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),

@@ -134,3 +134,57 @@ def test_local_profile_stays_sqlite(tmp_path, monkeypatch) -> None:
     with dg.DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "SqliteRunStorage"
     assert "postgres" not in (home / "dagster.yaml").read_text()
+
+
+def test_postgres_going_away_mid_run_ends_the_command_and_the_next_one_finishes(server, tmp_path, librivox,
+                                                                                 monkeypatch) -> None:
+    """PostgreSQL stops (immediate shutdown) while ``ingest`` transcribes; it comes back; ``ingest`` again."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from emotion_platform.lib.media.ffmpeg import tool
+    from emotion_platform_tests.media_corpus import settle
+
+    server.create_database("dagster_outage")  # its own runs and partitions, apart from the other tests
+    inbox = tmp_path / "data" / "inbox"
+    inbox.mkdir(parents=True)
+    listing = tmp_path / "clips.txt"
+    listing.write_text("".join(f"file '{clip.path}'\n" for clip in librivox * 3))
+    subprocess.run([tool("ffmpeg"), "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+                    str(inbox / "long reading.wav")], check=True)  # ~75 s: a few seconds of transcription
+    settle(inbox)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMOTION_PLATFORM_")} | {
+        "EMOTION_PLATFORM_DEPLOYMENT": "scale", "EMOTION_PLATFORM_PG_HOST": server.host,
+        "EMOTION_PLATFORM_PG_PORT": str(server.port), "EMOTION_PLATFORM_PG_USER": server.user,
+        "EMOTION_PLATFORM_PG_PASSWORD": "", "EMOTION_PLATFORM_PG_DAGSTER_DB": "dagster_outage",
+        "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        "EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "COLUMNS": "200"}
+    cli = str(Path(sys.executable).parent / "emotion-platform")
+
+    first = subprocess.Popen([cli, "ingest"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    audio = tmp_path / "data" / "media" / "audio"
+    while first.poll() is None and not (audio.exists() and any(audio.glob("*.wav"))):
+        time.sleep(0.05)  # decoded: the run is now transcribing
+    server.stop()
+    try:
+        _, err = first.communicate(timeout=300)  # ends by itself: never a stuck command
+    finally:
+        server.start()
+    assert first.returncode == 1
+    assert f"PostgreSQL at {server.host}:{server.port}) could not be reached" in err
+    assert "Traceback" not in err
+
+    second = subprocess.run([cli, "ingest"], env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "unfinished partitions run again: 1" in second.stdout
+    assert "Dashwood" in second.stdout  # the transcript, in the summary table
+    for name, value in env.items():
+        if name.startswith("EMOTION_PLATFORM_PG_"):
+            monkeypatch.setenv(name, value)  # what the instance's dagster.yaml reads
+    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
+        statuses = sorted(run.status.value for run in instance.get_runs())
+    assert statuses == ["FAILURE", "SUCCESS"]
+    assert not [p for p in (tmp_path / "data").rglob("*") if ".tmp-" in p.name]
