@@ -96,3 +96,37 @@ def test_the_next_ingest_finishes_what_a_killed_one_left(tmp_path, librivox, ref
     assert statuses == expected
     if stage != "admission":
         assert "unfinished partitions run again: 1" in recovered.stdout
+
+
+@pytest.fixture(scope="module")
+def champion(tmp_path_factory):
+    from emotion_platform_tests.serving.champion import shared_champion
+
+    return shared_champion(tmp_path_factory)
+
+
+def _predictions(data: Path) -> dict[str, object]:
+    return {p.name: json.loads(p.read_text()) for p in sorted((data / "predictions").glob("*.json"))}
+
+
+def test_the_next_predict_finishes_what_a_killed_one_left(tmp_path, librivox, champion) -> None:
+    _drop_clip(tmp_path, librivox[4].path)
+    data = tmp_path / "data"
+    env = _environment(tmp_path) | {"EMOTION_PLATFORM_MLFLOW_TRACKING_URI": champion.tracking_uri,
+                                    "EMOTION_PLATFORM_REGISTERED_MODEL": champion.name}
+    assert run_cli("ingest", env=env).returncode == 0
+
+    crashed = run_cli("predict", env=env | {"EMOTION_PLATFORM_CRASH_AT": "predictions"})
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    assert _temporaries(data) and not list((data / "predictions").glob("*.segments.json"))
+
+    recovered = run_cli("predict", env=env)
+    assert recovered.returncode == 0, recovered.stderr[-2000:]
+    assert _temporaries(data) == []
+    after_recovery = _predictions(data)
+    assert any(name.endswith(".segments.json") for name in after_recovery)
+    assert run_cli("predict", env=env).returncode == 0  # an uninterrupted run over the same media
+    assert _predictions(data) == after_recovery
+    with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:
+        predict_runs = [r.status.value for r in instance.get_runs() if r.job_name == "predict_media"]
+    assert sorted(predict_runs) == ["FAILURE", "SUCCESS", "SUCCESS"]
