@@ -44,3 +44,22 @@ def test_writer_pid_is_read_from_the_temporary_name(tmp_path: Path) -> None:
 
 def test_a_missing_root_sweeps_nothing(tmp_path: Path) -> None:
     assert sweep_orphans(tmp_path / "absent") == []
+
+
+def test_a_writer_killed_at_its_stage_leaves_only_a_temporary_that_is_swept(tmp_path: Path) -> None:
+    import signal
+    import sys
+
+    script = ("import sys; from pathlib import Path; from emotion_platform.lib import atomic; "
+              "atomic.write_json(Path(sys.argv[1]) / 'bundle' / 'spec.json', {'layers': 6}, stage='training')")
+    env = {**os.environ, "EMOTION_PLATFORM_CRASH_AT": "training"}
+    killed = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True)
+    assert killed.returncode == -signal.SIGKILL
+    assert not (tmp_path / "bundle" / "spec.json").exists()
+    (orphan,) = (tmp_path / "bundle").iterdir()
+    assert orphan_writer_pid(orphan) is not None
+    assert sweep_orphans(tmp_path) == [orphan]
+    # Another stage's crash point does not fire, and without the variable nothing does.
+    for env in ({**os.environ, "EMOTION_PLATFORM_CRASH_AT": "evaluation"}, os.environ):
+        done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True)
+        assert done.returncode == 0 and (tmp_path / "bundle" / "spec.json").read_text().strip().startswith("{")
