@@ -1,0 +1,1 @@
+"""The web page of the service: upload media, follow its analysis, read the emotion timeline, correct it."""
