@@ -1,2 +1,4 @@
--- A second database on the platform's PostgreSQL for the MLflow tracking store (Dagster uses "dagster").
+-- More databases on the platform's PostgreSQL (Dagster uses "dagster"): the MLflow tracking store, and
+-- the web page's analyses and reviewer corrections.
 CREATE DATABASE mlflow;
+CREATE DATABASE emotion_history;

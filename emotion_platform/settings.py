@@ -51,6 +51,7 @@ class PostgresSettings(BaseSettings):
     password: SecretStr = Field(SecretStr(""), description="Its password (empty: trust/peer authentication).")
     dagster_db: str = Field("dagster", description="Database of Dagster's run, event-log and schedule storage.")
     mlflow_db: str = Field("mlflow", description="Database of MLflow's backend store (runs and model registry).")
+    history_db: str = Field("emotion_history", description="Database of the web page's analyses and corrections.")
 
     def url(self, database: str) -> str:
         """A SQLAlchemy URL for ``database`` on this server, with the psycopg2 driver named explicitly."""

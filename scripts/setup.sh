@@ -22,6 +22,9 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need_apt+=(postgresql)
 # espeak-ng speaks dialogue lines for fitting and testing the words/voice fusion.
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
+# Debian's Chromium and its WebDriver: the web page's tests drive a real headless browser.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -83,6 +83,12 @@ class ServingSettings(BaseSettings):
     rate_limit_db: Path | None = Field(
         None, description="SQLite file holding the buckets, shared by the workers (default: "
         "<data_dir>/serving/rate_limits.sqlite).")
+    history_db_url: str | None = Field(
+        None, description="Database of the web page's analyses and corrections (SQLAlchemy URL). Default: "
+        "<data_dir>/serving/history.sqlite, or the PostgreSQL history_db in the scale profile.")
+    page_media_dir: Path | None = Field(
+        None, description="Where the page keeps uploaded media (default: <data_dir>/serving/uploads).")
+    page_threads: int = Field(1, ge=1, description="Analyses each worker runs at once for the web page.")
     threads_per_worker: int | Literal["auto"] = Field(
         "auto", description="Torch intra-op threads in each worker. auto: the cores divided among the workers.")
 
@@ -108,6 +114,23 @@ class ServingSettings(BaseSettings):
         from emotion_platform.settings import get_settings
 
         return self.rate_limit_db or get_settings().data_dir / "serving" / "rate_limits.sqlite"
+
+    def history_url(self) -> str:
+        from emotion_platform.settings import get_settings
+
+        if self.history_db_url:
+            return self.history_db_url
+        platform = get_settings()
+        if platform.deployment == "scale":
+            return platform.postgres.url(platform.postgres.history_db)
+        path = platform.data_dir / "serving" / "history.sqlite"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+
+    def uploads_dir(self) -> Path:
+        from emotion_platform.settings import get_settings
+
+        return self.page_media_dir or get_settings().data_dir / "serving" / "uploads"
 
     def uses_gpu(self) -> bool:
         from emotion_platform.lib.transcription.devices import torch_device

@@ -16,10 +16,18 @@ from emotion_platform.lib.media.validation import human_bytes
 from emotion_platform.serving.config import ServingSettings
 from emotion_platform.serving.errors import error_response
 from emotion_platform.serving.metrics import service_metrics
-from emotion_platform.serving.rate_limit import KeyRateLimiter
+from emotion_platform.serving.rate_limit import KeyRateLimiter, key_id
+from emotion_platform.serving.web.session import Session, Sessions, cookie_value
+
+IDENTITY = "emotion_identity"  # where the edge leaves who is asking, for the page's routes
 
 HEALTH_PATHS = frozenset({"/livez", "/readyz"})
 MEDIA_PATH = "/classify_media"
+# The web page: the page, its static files and the sign-in need no key; its API takes a key or the
+# session cookie the sign-in sets (serving/web/session.py).
+PAGE_PREFIX = "/ui"
+PAGE_UPLOAD_PATH = "/ui/api/analyses"
+PAGE_SIGN_IN = "/ui/api/session"
 # Multipart framing around the file: boundaries, part headers, the file name.
 MULTIPART_SLACK = 64 * 1024
 
@@ -31,6 +39,11 @@ def presented_key(headers: dict[bytes, bytes]) -> str | None:
         return auth[7:].strip() or None
     key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
     return key or None
+
+
+def is_open_page_path(path: str) -> bool:
+    """The page itself, its static files and sign-in/out: reachable without a key."""
+    return path in (PAGE_PREFIX, PAGE_PREFIX + "/", PAGE_SIGN_IN) or path.startswith(PAGE_PREFIX + "/static/")
 
 
 def key_is_accepted(key: str | None, accepted: frozenset[str]) -> bool:
@@ -51,11 +64,21 @@ class EdgeMiddleware:
         self.keys = self.settings.accepted_keys()
         self.limiter = KeyRateLimiter(self.settings.rate_limit_path(), self.settings.rate_limit,
                                       self.settings.rate_limits)
+        self.sessions = Sessions(self.keys)
 
     def body_limit(self, path: str) -> int:
-        if path.rstrip("/") == MEDIA_PATH:
+        if path.rstrip("/") in (MEDIA_PATH, PAGE_UPLOAD_PATH):
             return self.settings.max_upload_bytes + MULTIPART_SLACK
         return self.settings.max_text_request_bytes
+
+    def identify(self, headers: dict[bytes, bytes], path: str) -> Session | None:
+        """Who asks: a valid API key anywhere, or the page's session cookie on the page's API."""
+        key = presented_key(headers)
+        if key_is_accepted(key, self.keys):
+            return Session(key_id(key), "api")
+        if path.startswith(PAGE_PREFIX + "/"):
+            return self.sessions.read(cookie_value(headers))
+        return None
 
     @staticmethod
     async def refuse(status: int, code: str, message: str, scope: Scope, receive: Receive, send: Send,
@@ -65,17 +88,18 @@ class EdgeMiddleware:
         await error_response(status, code, message, headers=headers)(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in HEALTH_PATHS:
+        if scope["type"] != "http" or scope["path"] in HEALTH_PATHS or is_open_page_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        key = presented_key(headers)
-        if not key_is_accepted(key, self.keys):
+        identity = self.identify(headers, scope["path"])
+        if identity is None:
             await self.refuse(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>' "
                               "or 'X-API-Key: <key>'", scope, receive, send,
                               headers={"WWW-Authenticate": 'Bearer realm="emotion-platform"'})
             return
-        verdict = self.limiter.check(key)
+        scope[IDENTITY] = identity
+        verdict = self.limiter.check_id(identity.key_id)
         if not verdict.allowed:
             await self.refuse(429, "rate_limited", f"this key may make {verdict.limit} requests; try again in "
                               f"{verdict.retry_after_s} s", scope, receive, send,
@@ -91,7 +115,7 @@ class EdgeMiddleware:
                                   scope, receive, send)
                 return
             if int(length) > limit:
-                is_upload = scope["path"].rstrip("/") == MEDIA_PATH
+                is_upload = scope["path"].rstrip("/") in (MEDIA_PATH, PAGE_UPLOAD_PATH)
                 what, stated = ("upload", self.settings.max_upload_bytes) if is_upload else ("request body", limit)
                 await self.refuse(413, "too_large", f"the {what} is {human_bytes(int(length))}, over the "
                                   f"{human_bytes(stated)} limit", scope, receive, send)

@@ -100,30 +100,29 @@ def key_id(api_key: str) -> str:
 
 
 class KeyRateLimiter:
-    """Per-key token buckets; keys without their own limit get ``default``."""
+    """Per-key token buckets; keys without their own limit get ``default``. Buckets are found by key id,
+    so a page session (which knows only the id) spends from its key's bucket."""
 
     def __init__(self, db_path: Path, default: str, per_key: dict[str, str] | None = None) -> None:
         self.db_path = db_path
         self.default = parse_rate(default)
-        self.per_key = {key: parse_rate(rate) for key, rate in (per_key or {}).items()}
-        self.described = {key: rate for key, rate in (per_key or {}).items()}
         self.default_text = default
+        self.per_id = {key_id(key): (parse_rate(rate), rate) for key, rate in (per_key or {}).items()}
         self._buckets: dict[str, StateBucket] = {}
-
-    def rate_for(self, api_key: str) -> Rate | None:
-        return self.per_key.get(api_key, self.default)
 
     def check(self, api_key: str) -> Verdict:
         """Spend one token of ``api_key``'s bucket, or say how long until there is one."""
-        rate = self.rate_for(api_key)
+        return self.check_id(key_id(api_key))
+
+    def check_id(self, identity: str) -> Verdict:
+        rate, limit = self.per_id.get(identity, (self.default, self.default_text))
         if rate is None:
             return Verdict(True)
-        bucket = self._buckets.get(api_key)
+        bucket = self._buckets.get(identity)
         if bucket is None:
-            store = SqliteStateStore(self.db_path, key_id(api_key))
-            bucket = self._buckets[api_key] = StateBucket([rate], algorithm=TokenBucket(), store=store)
-        item = RateItem(key_id(api_key), bucket.now())
-        limit = self.described.get(api_key, self.default_text)
+            store = SqliteStateStore(self.db_path, identity)
+            bucket = self._buckets[identity] = StateBucket([rate], algorithm=TokenBucket(), store=store)
+        item = RateItem(identity, bucket.now())
         if bucket.put(item):
             return Verdict(True, limit=limit)
         wait_ms = bucket.waiting(item)

@@ -38,6 +38,8 @@ with bentoml.importing():
     from emotion_platform.serving.model import LoadedModel, load_from_folder, load_from_registry
     from emotion_platform.serving.request_logs import bind_model, configure_service_logs
     from emotion_platform.serving.text import classify_utterances
+    from emotion_platform.serving.web.app import build_web_app
+    from emotion_platform.serving.web.backend import WebBackend, analyse_with, build_backend
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class BentoArguments(BaseModel):
 ARGS = bentoml.use_arguments(BentoArguments)
 
 
+@bentoml.asgi_app(build_web_app(), path="/ui")
 @bentoml.service(
     name="emotion_classifier",
     resources={"gpu": 1, "cpu": "2"},
@@ -94,6 +97,11 @@ class EmotionClassifier:
         self.limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_duration_s,
                                    self.settings.min_duration_s)
         self.metrics = service_metrics()
+        # The web page (/ui): its analyses run on this worker's models, in a small pool of its own.
+        self.web: WebBackend = build_backend(
+            self.settings.history_url(), self.settings.uploads_dir(), self.limits, self.settings.accepted_keys(),
+            analyse_with(self.model.bundle, self.transcriber, self.limits, self.model.describe()),
+            threads=self.settings.page_threads)
         self.warm_up_s = warm_up(self.model.bundle, self.transcriber)
         logger.info("models warmed up (seconds): %s", self.warm_up_s)
         self.ready = True

@@ -192,7 +192,7 @@ class HistoryStore:
         segment = analysis.result["segments"][segment_index]
         record = {"analysis_id": analysis_id, "segment_index": segment_index, "start_s": segment["start"],
                   "end_s": segment["end"], "text": segment.get("text", ""),
-                  "predicted": segment["fused"]["dominant"] if segment.get("fused") else "",
+                  "predicted": segment.get("top") or "",
                   "corrected": corrected, "reviewer": reviewer, "reviewer_key": reviewer_key,
                   "model_version": analysis.model_version, "created_at": _now()}
         with self.engine.begin() as conn:

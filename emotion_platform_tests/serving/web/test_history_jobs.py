@@ -16,8 +16,8 @@ from emotion_platform.lib.progress import Progress
 from emotion_platform.serving.web.history import DONE, FAILED, QUEUED, RUNNING, HistoryStore
 from emotion_platform.serving.web.jobs import JobRunner, worker_is_gone
 
-RESULT = {"segments": [{"start": 0.0, "end": 2.0, "text": "I am so happy", "fused": {"dominant": "joy"}},
-                       {"start": 2.0, "end": 4.0, "text": "and now scared", "fused": {"dominant": "fear"}}],
+RESULT = {"segments": [{"start": 0.0, "end": 2.0, "text": "I am so happy", "top": "joy"},
+                       {"start": 2.0, "end": 4.0, "text": "and now scared", "top": "fear"}],
           "summary": {"dominant": "joy"}}
 MODEL = {"name": "emotion-model", "version": "4"}
 
