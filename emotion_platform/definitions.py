@@ -13,6 +13,7 @@ from emotion_platform.assets.features.assets import features
 from emotion_platform.assets.media.assets import media
 from emotion_platform.assets.media.sensors import build_inbox_sensor
 from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
+from emotion_platform.assets.models.reviewed import ReviewStoreResource, reviewed_labels
 from emotion_platform.assets.predictions.assets import media_emotions, segment_emotions
 from emotion_platform.assets.serving.assets import SERVING_ASSETS, BentoStoreResource, default_bentoml_home
 from emotion_platform.assets.transcripts.assets import transcripts
@@ -27,6 +28,7 @@ from emotion_platform.resources.mlflow import (
     PromotionPolicyResource,
     mlflow_tracking_resource,
 )
+from emotion_platform.serving.config import ServingSettings
 from emotion_platform.settings import PlatformSettings, get_settings
 
 
@@ -64,6 +66,7 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
         "promotion_policy": PromotionPolicyResource(),
         "champion": ChampionModelResource(tracking_uri=settings.tracking_uri, model_name=settings.registered_model),
         "bento_store": BentoStoreResource(home=default_bentoml_home()),
+        "review_store": ReviewStoreResource(url=ServingSettings().history_url()),
         "drift_monitor": DriftMonitorResource(tracking_uri=settings.tracking_uri,
                                               artifact_root=str(settings.mlflow_artifact_root)),
     }
@@ -71,7 +74,8 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
 
 def build_definitions(settings: PlatformSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media, transcripts, features, segment_emotions, media_emotions, labelled_datasets, *TRAINING_ASSETS,
+        assets=[media, transcripts, features, segment_emotions, media_emotions, labelled_datasets, reviewed_labels,
+                *TRAINING_ASSETS,
                 *DRIFT_ASSETS, *SERVING_ASSETS],
         asset_checks=TRAINING_CHECKS,
         jobs=[media_pipeline_job, prediction_job, training_job, drift_job],

@@ -128,6 +128,7 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
     import mlflow
 
     from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
+    from emotion_platform.assets.models.reviewed import reviewed_labels
     from emotion_platform.definitions import build_resources
     from emotion_platform.resources.mlflow import PromotionPolicyResource
 
@@ -137,7 +138,7 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
         resources["promotion_policy"] = PromotionPolicyResource(min_weighted_f1=min_weighted_f1)
     try:
         return dg.materialize(
-            [*TRAINING_ASSETS, *TRAINING_CHECKS],
+            [reviewed_labels, *TRAINING_ASSETS, *TRAINING_CHECKS],
             instance=instance, resources=resources, raise_on_error=False,
             tags={"emotion_platform/trigger": "cli-train", **process_tags()},
             run_config={"ops": {"emotion_model": {"config": model_config},

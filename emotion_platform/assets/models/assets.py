@@ -10,6 +10,7 @@ from dagster_mlflow.resources import MlFlow
 
 from emotion_platform.assets.datasets.assets import DATASET_KEYS
 from emotion_platform.assets.models.config import EvaluationConfig, TextModelConfig, TrainingDataConfig
+from emotion_platform.assets.models.reviewed import reviewed_labels, reviewed_labels_path
 from emotion_platform.assets.progress import run_log_progress
 from emotion_platform.constants import MODELS_GROUP
 from emotion_platform.lib import atomic
@@ -17,6 +18,7 @@ from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.datasets.speech import load_speech
 from emotion_platform.lib.datasets.splits import assign_splits, speakers_in_several_splits, split_summary
 from emotion_platform.lib.datasets.spoken import flat_voice_examples, spoken_examples
+from emotion_platform.lib.datasets.text import COLUMNS as TEXT_COLUMNS
 from emotion_platform.lib.datasets.text import load_text
 from emotion_platform.lib.evaluation import evaluate_text_model
 from emotion_platform.lib.gate import decide
@@ -51,18 +53,22 @@ def _table_md(df: pd.DataFrame) -> str:
     return df.to_markdown() if hasattr(df, "to_markdown") else df.to_string()
 
 
-@dg.asset(group_name=MODELS_GROUP, kinds={"pandas"}, deps=DATASET_KEYS)
+@dg.asset(group_name=MODELS_GROUP, kinds={"pandas"}, deps=[*DATASET_KEYS, reviewed_labels])
 def training_examples(
     config: TrainingDataConfig, datasets: DatasetsResource, storage: StorageResource
 ) -> dg.MaterializeResult[str]:
-    """Labelled examples from the real datasets, on the platform's seven-emotion label set."""
+    """Labelled examples from the real datasets, on the platform's seven-emotion label set, and the
+    reviewers' corrections (``reviewed_labels``, train split only) when there are any."""
     text = load_text(datasets.path, config.text_sources)
     speech = load_speech(datasets.path, config.speech_sources)
-    df = pd.concat([text, speech], ignore_index=True)
+    reviewed_file = reviewed_labels_path(storage)
+    reviewed = pd.read_parquet(reviewed_file)[TEXT_COLUMNS] if reviewed_file.exists() else None
+    df = pd.concat([text, reviewed, speech], ignore_index=True)
     path = _write_parquet(df, Path(storage.root) / "training" / "examples.parquet")
     counts = df.groupby(["source", "label"]).size().unstack(fill_value=0)
     return dg.MaterializeResult(value=str(path), metadata={
         "examples": len(df), "text_examples": len(text), "speech_examples": len(speech),
+        "reviewed_examples": 0 if reviewed is None else len(reviewed),
         "sources": ", ".join(config.text_sources + config.speech_sources),
         "class_balance": dg.MetadataValue.md(_table_md(counts)),
         "file": dg.MetadataValue.path(str(path)),
