@@ -33,9 +33,11 @@ lint:
 bench: setup
 	$(BIN)/python bench/transcription.py
 
-# The emotion service on http://127.0.0.1:3000 with the MLflow champion (docs/serving.md). Development mode
+# The emotion service and its web page (http://127.0.0.1:3000/ui/) with the MLflow champion (docs/serving.md,
+# docs/web_page.md). Development mode
 # accepts the key "local-development-key" when EMOTION_PLATFORM_SERVING_API_KEYS is not set.
 serve: setup
+	@echo "The web page: http://127.0.0.1:3000/ui/  (API: http://127.0.0.1:3000, docs/serving.md; sign in with an API key)"
 	$(BIN)/bentoml serve emotion_platform.serving.service:EmotionClassifier --host 127.0.0.1 --port 3000
 
 # The Bento from the current champion, exported for docker/Dockerfile.bento (BentoML store: $$BENTOML_HOME or ~/bentoml).

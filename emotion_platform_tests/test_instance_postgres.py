@@ -188,3 +188,27 @@ def test_postgres_going_away_mid_run_ends_the_command_and_the_next_one_finishes(
         statuses = sorted(run.status.value for run in instance.get_runs())
     assert statuses == ["FAILURE", "SUCCESS"]
     assert not [p for p in (tmp_path / "data").rglob("*") if ".tmp-" in p.name]
+
+
+def test_the_web_page_history_lives_in_postgres_in_the_scale_profile(server, scale_env) -> None:
+    from emotion_platform.serving.config import ServingSettings
+    from emotion_platform.serving.web.history import HistoryStore
+    from emotion_platform.settings import get_settings
+
+    server.create_database("emotion_history")
+    get_settings.cache_clear()
+    try:
+        url = ServingSettings().history_url()
+    finally:
+        get_settings.cache_clear()
+    assert url == scale_env.postgres.url("emotion_history")
+    store = HistoryStore(url)
+    analysis = store.create(filename="call.wav", media_path="/srv/uploads/call.wav", media_kind="audio",
+                            size_bytes=5, sha256="ab" * 32, owner="key1")
+    assert store.claim(analysis.id, "host:1") and not store.claim(analysis.id, "host:2")
+    store.finish(analysis.id, {"segments": [{"start": 0, "end": 1, "text": "Hi.", "top": "joy"}]},
+                 {"name": "emotion-model", "version": "3"})
+    store.correct(analysis.id, 0, "surprise", "Ana", "key1")
+    assert [r["corrected"] for r in store.reviewed()] == ["surprise"]
+    rows = _rows(server.url("emotion_history"), "SELECT status, model_version FROM web_analyses")
+    assert rows == [("done", "3")]
