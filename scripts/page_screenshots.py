@@ -29,11 +29,11 @@ def browser(width: int, height: int) -> webdriver.Chrome:
 
 
 def full_page(driver: webdriver.Chrome, path: Path) -> None:
-    """The whole page, not only the window: the window grows to the document's height first."""
-    width = driver.execute_script("return window.innerWidth")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, min(height + 120, 4000))
-    driver.save_screenshot(str(path))
+    """The whole page, not only the window (Chrome's DevTools capture beyond the viewport)."""
+    import base64
+
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
+    path.write_bytes(base64.b64decode(shot["data"]))
     print(f"wrote {path}")
 
 
@@ -58,8 +58,9 @@ def main() -> None:
             driver.find_element("id", "file").send_keys(str(media.resolve()))
             wait.until(lambda d, name=media.name: d.find_element("id", "result-title").text == name)
             full_page(driver, args.out / f"page-{media.stem}.png")
-            driver.set_window_size(1280, 900)
-        driver.set_window_size(390, 844)
+        driver.set_window_size(500, 900)  # a headless window is never narrower: the phone is emulated
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
         driver.refresh()
         wait.until(lambda d: d.find_element("id", "result-title").text == args.media[-1].name)
         full_page(driver, args.out / "page-phone.png")

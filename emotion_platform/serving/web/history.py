@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -116,7 +117,7 @@ class HistoryStore:
         self.engine = sa.create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     def create(self, *, filename: str, media_path: str, media_kind: str, size_bytes: int, sha256: str,
                owner: str, analysis_id: str | None = None) -> Analysis:
@@ -214,6 +215,19 @@ class HistoryStore:
                  .join(analyses, analyses.c.id == corrections.c.analysis_id).order_by(corrections.c.id))
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query).all()]
+
+
+def create_tables(engine: sa.Engine, attempts: int = 5) -> None:
+    """Create the tables if missing. Workers start together: when another one creates them between our
+    check and our CREATE, the CREATE fails; the next check then finds them."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def _sqlite_pragmas(connection, _record) -> None:

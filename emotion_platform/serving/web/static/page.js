@@ -181,7 +181,8 @@ function drawTimeline(result, player) {
     band.setAttribute("role", "listitem");
     band.dataset.index = index;
     band.dataset.start = segment.start;
-    band.style.flex = `${Math.max(segment.end - segment.start, 0.05) / total} 1 0`;
+    band.style.left = `${(100 * segment.start) / total}%`;
+    band.style.width = `${(100 * Math.max(segment.end - segment.start, 0.05)) / total}%`;
     band.style.setProperty("--doubt", segment.confidence ? (1 - segment.confidence) * 0.7 : 0);
     const label = segment.top || "no emotion";
     const sure = segment.confidence ? `, ${Math.round(100 * segment.confidence)}% sure` : "";
@@ -303,6 +304,12 @@ async function loadHistory() {
     list.appendChild(li);
   }
 }
+
+// The address names the open analysis: back/forward and edited addresses open it too.
+window.addEventListener("hashchange", () => {
+  const id = new URLSearchParams(location.hash.slice(1)).get("analysis");
+  if (id && !$("upload-section").hidden && (!current || current.id !== id)) openAnalysis(id);
+});
 
 // On load: a live session (the cookie) skips the sign-in.
 call("me").then((me) => signedIn(me.reviewer)).catch(() => signedOut());
