@@ -69,6 +69,11 @@ def visible(element_id: str):
     return check
 
 
+def history_names(driver) -> list[str]:
+    """The file names in the history list, read in one go (the list is redrawn as jobs progress)."""
+    return driver.execute_script("return [...document.querySelectorAll('#history li .name')].map(e => e.textContent)")
+
+
 def upload_and_wait(driver, path: Path) -> None:
     """Choose a file, then wait for its result (the title names it and the timeline is drawn)."""
     driver.find_element("id", "file").send_keys(str(path))
@@ -88,6 +93,7 @@ def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, libri
     browser.find_element("id", "api-key").send_keys("not-the-key")
     browser.find_element(By.CSS_SELECTOR, "#sign-in button").click()
     assert "not one this service accepts" in wait_for(browser, visible("alert")).text
+    browser.find_element("id", "api-key").clear()
     browser.find_element("id", "api-key").send_keys(API_KEY)
     browser.find_element(By.CSS_SELECTOR, "#sign-in button").click()
     wait_for(browser, visible("upload-section"))
@@ -121,11 +127,10 @@ def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, libri
     message = wait_for(browser, visible("alert")).text
     assert "meeting notes.wav was not accepted" in message and "not" in message.lower()
 
-    browser.get(f"{url}/ui/#analysis={analysis_id}")  # a reload: the session and the open analysis survive
+    browser.get(f"{url}/ui/#analysis={analysis_id}")
+    browser.refresh()  # a reload: the session and the open analysis survive
     wait_for(browser, lambda d: d.find_element("id", "result-title").text == clip.name)
-    wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#history li")) == 2)
-    names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#history li .name")]
-    assert names == [video.name, clip.name]  # newest first
+    wait_for(browser, lambda d: history_names(d) == [video.name, clip.name])  # newest first
 
     first = Select(browser.find_element("id", "correction-0"))
     wanted = next(e for e in ("surprise", "anger") if e != segments[0]["top"])
@@ -138,14 +143,16 @@ def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, libri
     video_row = browser.find_element(By.CSS_SELECTOR, "#history li:first-child")
     video_row.find_element(By.CSS_SELECTOR, "button.delete").click()
     browser.switch_to.alert.accept()
-    wait_for(browser, lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, "#history li .name")]
-             == [clip.name])
+    wait_for(browser, lambda d: history_names(d) == [clip.name])
 
-    # Phone width: the page still fits (no horizontal scroll of the page itself).
-    browser.set_window_size(390, 844)
-    browser.get(f"{url}/ui/#analysis={analysis_id}")
+    # Phone width (emulated: a headless window is never narrower than 500 px): the page itself does not
+    # scroll sideways; the segment table scrolls inside its own box.
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    browser.refresh()
     wait_for(browser, lambda d: d.find_element("id", "result-title").text == clip.name)
-    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert browser.execute_script("return window.innerWidth") == 390
+    assert browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     shot(browser, tmp_path, "page-phone")
 
 
