@@ -39,3 +39,22 @@ def storage(tmp_path: Path) -> StorageResource:
 @pytest.fixture(scope="session")
 def fast_transcriber(model_cache: Path) -> TranscriberResource:
     return TranscriberResource(backend="faster-whisper", model="tiny.en", device="cpu", cache_dir=str(model_cache))
+
+
+@pytest.fixture(scope="session")
+def bad_corpus(tmp_path_factory, samples, librivox):
+    """The project's bad-input corpus (real media cut, mislabelled, oversized or lying), built once."""
+    from emotion_platform_tests.media_corpus import build_bad_corpus
+
+    folder = tmp_path_factory.mktemp("bad-corpus")
+    cases = build_bad_corpus(folder, samples, librivox[0].path)
+    return folder, cases
+
+
+@pytest.fixture(scope="session")
+def corpus_pipeline(tmp_path_factory, bad_corpus, librivox, fast_transcriber) -> dict:
+    """The corpus and real speech through the sensor and the assets, once per session."""
+    from emotion_platform_tests.corpus_pipeline import run_corpus_pipeline
+
+    folder, cases = bad_corpus
+    return run_corpus_pipeline(tmp_path_factory.mktemp("platform"), folder, cases, librivox, fast_transcriber)

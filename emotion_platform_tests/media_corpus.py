@@ -1,6 +1,8 @@
 """A corpus of bad and awkward inputs, each built from real media or plain bytes, with its expected outcome.
 
 Every case names the stage that must catch it and the reason code (or transcript status) it must get.
+The hostile kinds (lying headers, bombs, huge frames, crowded containers, playlists, odd names) are
+built by :mod:`media_corpus_hostile`; what the service answers for each is in ``serving/expectations.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import soundfile as sf
 from PIL import Image
 
 from emotion_platform.lib.media.ffmpeg import tool
+from emotion_platform_tests import media_corpus_hostile as hostile
 
 # Limits the corpus is built against (small, so "too large" and "too long" files stay small).
 MAX_BYTES = 4 * 1024 * 1024
@@ -28,6 +31,14 @@ class Case:
     name: str
     stage: str  # "admission" (sensor), "decode" (media asset) or "transcript" (transcripts asset)
     expected: str  # reason code for rejections, transcript status otherwise
+    same_as: str | None = None  # the same bytes as this other case: one partition for both
+
+    @property
+    def pipeline_outcome(self) -> str:
+        """The outcome in words, as the corpus table states it."""
+        if self.stage in ("admission", "decode"):
+            return f"quarantined at {self.stage}: {self.expected}"
+        return f"completed: {self.expected}" + (f" (same partition as {self.same_as})" if self.same_as else "")
 
 
 def _ffmpeg(*args: str) -> None:
@@ -48,8 +59,8 @@ def build_bad_corpus(dest: Path, samples: dict[str, Path], speech_wav: Path) -> 
     dest.mkdir(parents=True, exist_ok=True)
     cases: list[Case] = []
 
-    def add(name: str, stage: str, expected: str) -> Path:
-        cases.append(Case(name, stage, expected))
+    def add(name: str, stage: str, expected: str, same_as: str | None = None) -> Path:
+        cases.append(Case(name, stage, expected, same_as))
         return dest / name
 
     add("empty.wav", "admission", "empty").write_bytes(b"")
@@ -85,10 +96,18 @@ def build_bad_corpus(dest: Path, samples: dict[str, Path], speech_wav: Path) -> 
     link = add("linked_secret.wav", "admission", "unsafe_path")
     link.symlink_to("/etc/passwd")
     # Valid media with nothing to transcribe.
-    _wav(add("silence.wav", "transcript", "no_speech"), np.zeros(16000 * 4))
+    silence = add("silence.wav", "transcript", "no_speech")
+    _wav(silence, np.zeros(16000 * 4))
     shutil.copyfile(samples["music_animation.mp4"], add("trailer_music.mp4", "transcript", "no_speech"))
     shutil.copyfile(samples["talking_head.mp4"], add("talking_head_no_audio.mp4", "transcript", "no_audio"))
     (dest / _first_frame_name).unlink(missing_ok=True)
+    with wave.open(str(speech_wav)) as src:
+        speech_pcm = src.readframes(src.getnframes())
+    hostile.add_lying_wav_headers(add, speech_pcm)
+    hostile.add_bombs(add, dest, speech_wav)
+    hostile.add_video_and_containers(add, dest, speech_wav)
+    hostile.add_not_quite_media(add, dest, speech_wav)
+    hostile.add_awkward_names(add, silence)
     return cases
 
 

@@ -13,6 +13,7 @@ statuses; the ingestion stage writes them into quarantine records and asset meta
         ├── UnsupportedMedia    (code "not_media")
         ├── NoMediaStreams      (code "no_streams")
         ├── CorruptMedia        (code "corrupt")
+        ├── MediaOverLimits     (code "over_limits")
         └── UnsafeMediaPath     (code "unsafe_path")
 """
 
@@ -62,6 +63,12 @@ class NoMediaStreams(MediaRejected):
 
 class CorruptMedia(MediaRejected):
     code = "corrupt"
+
+
+class MediaOverLimits(MediaRejected):
+    """Media beyond what the platform decodes: frame size, channels, sample rate, streams, decode time."""
+
+    code = "over_limits"
 
 
 class UnsafeMediaPath(MediaRejected):

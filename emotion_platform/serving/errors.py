@@ -3,6 +3,7 @@
     401 unauthorized        no or wrong API key
     411 length_required     an upload without Content-Length
     413 too_large/too_long  over the size or duration limit
+    413 over_limits         over a decoding limit (frame size, channels, sample rate, streams, decode time)
     415 not_media/...       the bytes are not audio or video (decided by probing, not by name)
     422 corrupt/empty/...   media that is damaged, empty, or too short to classify
     429 rate_limited        the API key spent its request budget (Retry-After says when to come back)
@@ -17,6 +18,7 @@ from emotion_platform.lib.errors import MediaRejected
 STATUS_BY_CODE = {
     "too_large": 413,
     "too_long": 413,
+    "over_limits": 413,
     "not_media": 415,
     "no_streams": 415,
     "empty": 422,

@@ -19,7 +19,7 @@ from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.features import media_features
 from emotion_platform.lib.media import decode, validation
 from emotion_platform.lib.media.ids import sha256_file
-from emotion_platform.lib.media.probe import MediaInfo, check_riff_complete, probe
+from emotion_platform.lib.media.probe import MediaInfo, check_wav_header, probe
 from emotion_platform.lib.predict import media_summary, segment_emotions
 from emotion_platform.lib.transcription.base import Transcriber
 from emotion_platform.lib.transcription.types import Transcript
@@ -37,9 +37,9 @@ class UploadLimits:
 def inspect_upload(path: Path, limits: UploadLimits) -> MediaInfo:
     """What the upload is, decided by ffprobe on its bytes; raises when it is not acceptable media."""
     validation.check_file(path, limits.max_bytes)
+    check_wav_header(path)
     info = probe(path)
-    if info.format_name == "wav":
-        check_riff_complete(path)
+    validation.check_streams(path, info)
     validation.check_duration(path, info, limits.min_duration_s, limits.max_duration_s)
     return info
 
@@ -56,11 +56,16 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
     audio = frames = None
     with tempfile.TemporaryDirectory(prefix="emotion-upload-") as work:
         if info.has_audio:
-            decoded = decode.decode_audio(path, Path(work) / "audio.wav", info.duration_s)
+            decoded = decode.decode_audio(path, Path(work) / "audio.wav", info.duration_s, limits.max_duration_s,
+                                          info.audio.channels)
+            info = validation.measured(path, info, decoded.duration_s, limits.min_duration_s, limits.max_duration_s)
             audio = decode.load_audio(Path(decoded.path))
         if info.has_video and getattr(bundle, "face", None) is not None:  # frames only where the model uses faces
             frames = Path(work) / "frames"
-            decode.extract_frames(path, frames, limits.frame_rate, limits.frame_max_side, info.duration_s)
+            sampled = decode.extract_frames(path, frames, limits.frame_rate, limits.frame_max_side, info.duration_s,
+                                            limits.max_duration_s)
+            info = validation.measured(path, info, sampled.count / sampled.fps, limits.min_duration_s,
+                                       limits.max_duration_s)
         decoded_at = time.perf_counter()
         transcript = (transcriber.transcribe(audio) if audio is not None
                       else Transcript.empty("no_audio", "the file has no audio track", info.duration_s))

@@ -64,16 +64,6 @@ def applied_env(serving_env):
 
 
 @pytest.fixture(scope="session")
-def bad_corpus(tmp_path_factory, samples, librivox):
-    """The project's bad-input corpus (real media cut, mislabelled or oversized), built once."""
-    from emotion_platform_tests.media_corpus import build_bad_corpus
-
-    folder = tmp_path_factory.mktemp("bad-corpus")
-    cases = build_bad_corpus(folder, samples, librivox[0].path)
-    return folder, cases
-
-
-@pytest.fixture(scope="session")
 def mlflow_service(applied_env):
     """The service in this process (its ASGI app), loading the champion from the MLflow alias."""
     from starlette.testclient import TestClient
@@ -82,3 +72,28 @@ def mlflow_service(applied_env):
 
     with TestClient(EmotionClassifier.to_asgi(), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def corpus_answer(mlflow_service, bad_corpus):
+    """The service's response to each corpus file, posted once per session (name -> response)."""
+    folder, _ = bad_corpus
+    answers = {}
+
+    def answer(name: str):
+        if name not in answers:
+            # The declared content type is a lie on purpose: only the bytes decide.
+            with open(folder / name, "rb") as handle:
+                answers[name] = mlflow_service.post("/classify_media", files={"file": (name, handle, "audio/wav")},
+                                                    headers={"Authorization": f"Bearer {API_KEY}"})
+        return answers[name]
+
+    return answer
+
+
+def upload_name_guard_registered() -> bool:
+    """Whether the service shortens over-long upload names (:mod:`emotion_platform.serving.upload_names`)."""
+    from emotion_platform.serving.service import EmotionClassifier
+    from emotion_platform.serving.upload_names import UploadNameGuard
+
+    return any(cls is UploadNameGuard for cls, _ in EmotionClassifier.middlewares)

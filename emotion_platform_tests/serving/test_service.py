@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import numpy as np
 import pytest
 
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.serving.model import cpu_has_native_bfloat16
-from emotion_platform_tests.serving.conftest import API_KEY
-from emotion_platform_tests.serving.expectations import ACCEPTED_EMPTY, REJECTED
+from emotion_platform_tests.media_corpus_hostile import LONG_NAME
+from emotion_platform_tests.serving.conftest import API_KEY, upload_name_guard_registered
+from emotion_platform_tests.serving.expectations import ACCEPTED_EMPTY, ACCEPTED_SPEECH, REJECTED
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
@@ -95,24 +98,26 @@ def test_speech_clip_gives_segments_with_emotions(client, librivox) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(REJECTED))
-def test_bad_uploads_get_status_and_a_message_naming_the_file(client, bad_corpus, name) -> None:
-    folder, _ = bad_corpus
+def test_bad_uploads_get_status_and_a_message_naming_the_file(corpus_answer, name) -> None:
     status, code = REJECTED[name]
-    # The declared content type is a lie on purpose: only the bytes decide.
-    with open(folder / name, "rb") as handle:
-        response = client.post("/classify_media", files={"file": (name, handle, "audio/wav")}, headers=AUTH)
+    response = corpus_answer(name)
     assert response.status_code == status, response.text
     body = response.json()
     assert body["error"] == code
-    if status != 413 or code == "too_long":
-        assert body["message"].startswith(f"'{name}': ")
+    if code != "too_large":  # the edge refuses an upload over the size limit before its name is read
+        assert body["message"].startswith(f"'{name}': ") and len(body["message"]) > len(name) + 20
+
+
+def _guarded(name: str) -> None:
+    if name == LONG_NAME and not upload_name_guard_registered():
+        pytest.xfail("a 255-byte name overflows BentoML's temporary file name (a 500) until service.py "
+                     "registers emotion_platform.serving.upload_names.UploadNameGuard")
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED_EMPTY))
-def test_media_without_speech_is_answered_with_the_reason(client, bad_corpus, name) -> None:
-    folder, _ = bad_corpus
-    with open(folder / name, "rb") as handle:
-        response = client.post("/classify_media", files={"file": (name, handle, "video/mp4")}, headers=AUTH)
+def test_media_without_speech_is_answered_with_the_reason(corpus_answer, name) -> None:
+    _guarded(name)
+    response = corpus_answer(name)
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["transcript"]["status"] == ACCEPTED_EMPTY[name]
@@ -122,6 +127,36 @@ def test_media_without_speech_is_answered_with_the_reason(client, bad_corpus, na
         assert segment["emotions"] == segment["face_branch"]
     if not result["media"]["has_video"]:
         assert result["summary"]["dominant"] is None and result["summary"]["reason"]
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED_SPEECH))
+def test_awkward_but_valid_speech_is_transcribed_and_classified(corpus_answer, librivox, name) -> None:
+    response = corpus_answer(name)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["transcript"]["status"] == ACCEPTED_SPEECH[name]
+    assert result["media"]["duration_s"] == pytest.approx(7.1, abs=0.2)  # measured when the header is silent
+    words = " ".join(s["text"] for s in result["segments"]).lower()
+    reference = librivox[0].reference.lower().split()
+    assert sum(w in words for w in reference) >= len(reference) // 2
+    for segment in result["segments"]:
+        assert_distribution(segment["emotions"])
+
+
+def test_the_same_bytes_posted_at_once_get_the_same_answer(client, librivox) -> None:
+    data = librivox[0].path.read_bytes()
+
+    def post(_):
+        response = client.post("/classify_media", files={"file": ("same.wav", data, "audio/wav")}, headers=AUTH)
+        body = response.json()
+        body.pop("timing_s", None)
+        return response.status_code, body
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(post, range(8)))
+    assert [status for status, _ in answers] == [200] * 8
+    assert all(body == answers[0][1] for _, body in answers)
+    assert answers[0][1]["transcript"]["status"] == "ok"
 
 
 def test_silent_talking_head_video_is_scored_from_the_faces(client, samples) -> None:

@@ -1,12 +1,30 @@
-"""Locating and running the ffmpeg/ffprobe programs."""
+"""Locating and running the ffmpeg/ffprobe programs, and the input options that keep them on one file.
+
+Every command opens its input through :func:`input_args`: only demuxers that read the file itself are
+allowed (a playlist, manifest or concat list would make ffmpeg open other files or addresses named
+inside the upload), and a container may hold at most :data:`MAX_STREAMS` streams (each costs memory).
+"""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from functools import cache
+from pathlib import Path
 
-from emotion_platform.lib.errors import ToolMissing
+from emotion_platform.lib.errors import MediaOverLimits, ToolMissing
+
+MAX_STREAMS = 64
+# Demuxers that open files or network addresses named inside the input (HLS and DASH playlists,
+# concat lists, IMF compositions, SDP/RTSP sessions, VobSub's .sub beside the .idx, Magic Lantern's
+# .M00 parts), or that are devices rather than files.
+INDIRECT_DEMUXERS = frozenset({
+    "hls", "dash", "concat", "imf", "sdp", "rtsp", "rtp", "vobsub", "mlv", "lavfi", "alsa", "fbdev", "jack",
+    "kmsgrab", "oss", "pulse", "video4linux2", "v4l2", "x11grab", "iec61883", "libdc1394", "openal", "libcdio",
+})
+NOT_ON_WHITELIST = "Format not on whitelist"
+TOO_MANY_STREAMS = "exceeds max_streams"
 
 
 @cache
@@ -25,16 +43,48 @@ def tool(name: str) -> str:
     raise ToolMissing(f"{name} is not installed: `apt-get install ffmpeg` (make setup does this)")
 
 
-def run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
-    """Run an ffmpeg-family command, never reading stdin, capturing both streams."""
-    return subprocess.run(args, capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+@cache
+def allowed_demuxers() -> str:
+    """Every demuxer this ffmpeg has except :data:`INDIRECT_DEMUXERS`, as a ``-format_whitelist`` value."""
+    listing = subprocess.run([tool("ffmpeg"), "-hide_banner", "-demuxers"], capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL, timeout=60, check=True).stdout
+    names = []
+    for line in listing.split("--", 1)[-1].splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and "D" in parts[0]:
+            names += [n for n in parts[1].split(",") if n not in INDIRECT_DEMUXERS]
+    return ",".join(dict.fromkeys(names))
 
 
-def last_error_line(stderr: bytes) -> str:
+def input_args(path: Path, *options: str) -> list[str]:
+    """Input ``options`` and ``-i`` for reading ``path`` and nothing else (see the module docstring)."""
+    return ["-format_whitelist", allowed_demuxers(), "-max_streams", str(MAX_STREAMS), *options, "-i", str(path)]
+
+
+def run(args: list[str], timeout: float, source: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run an ffmpeg-family command, never reading stdin, capturing both streams.
+
+    A command still running after ``timeout`` seconds is killed; with ``source`` that is a
+    :class:`MediaOverLimits` for it (a file that takes that long to read is refused, not waited for).
+    """
+    try:
+        return subprocess.run(args, capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        if source is None:
+            raise
+        name = Path(args[0]).name
+        raise MediaOverLimits(source, f"{name} did not finish reading it within {timeout:.0f} s") from None
+
+
+def last_error_line(stderr: bytes, source: Path | None = None) -> str:
     """The most telling line of ffmpeg's stderr, for a rejection reason."""
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    if not lines:
+    messages = []
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        line = re.sub(r"^(\[[^\]]*\]\s*)+", "", line.strip())  # "[demuxer @ 0x...] "
+        if source is not None and line.startswith(f"{source}: "):
+            line = line[len(str(source)) + 2:]
+        if line and not line.startswith("Last message repeated"):
+            messages.append(line)
+    if not messages:
         return "no error output"
-    # ffmpeg prefixes with "[demuxer @ 0x...]" or "<path>: "; keep the message, most specific first.
-    messages = [line.split("] ", 1)[-1].rsplit(": ", 1)[-1] for line in lines[-2:]]
-    return "; ".join(dict.fromkeys(messages))[:300]
+    return "; ".join(dict.fromkeys(messages[-2:]))[:300]

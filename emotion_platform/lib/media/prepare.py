@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from emotion_platform.lib.errors import MediaRejected
 from emotion_platform.lib.media import decode, validation
 from emotion_platform.lib.media.admission import read_manifest, stored_file
-from emotion_platform.lib.media.probe import check_riff_complete, probe
+from emotion_platform.lib.media.probe import check_wav_header, probe
 from emotion_platform.lib.media.quarantine import quarantine
 from emotion_platform.lib.media.store import MediaStore
 
@@ -42,17 +42,24 @@ def prepare_media(key: str, store: MediaStore, limits: DecodeLimits) -> dict:
         "frames": None,
     }
     try:
+        check_wav_header(source)
         info = probe(source)
-        if info.format_name == "wav":
-            check_riff_complete(source)
         record["info"] = info.to_dict()
+        validation.check_streams(source, info)
         validation.check_duration(source, info, limits.min_duration_s, limits.max_duration_s)
         if info.has_audio:
-            record["audio"] = decode.decode_audio(source, store.audio_path(key), info.duration_s).to_dict()
+            audio = decode.decode_audio(source, store.audio_path(key), info.duration_s, limits.max_duration_s,
+                                        info.audio.channels)
+            record["audio"] = audio.to_dict()
+            info = validation.measured(source, info, audio.duration_s, limits.min_duration_s, limits.max_duration_s)
+            record["info"] = info.to_dict()
         if info.has_video:
-            record["frames"] = decode.extract_frames(
-                source, store.frames_dir(key), limits.frame_rate, limits.frame_max_side, info.duration_s
-            ).to_dict()
+            frames = decode.extract_frames(source, store.frames_dir(key), limits.frame_rate, limits.frame_max_side,
+                                           info.duration_s, limits.max_duration_s)
+            record["frames"] = frames.to_dict()
+            info = validation.measured(source, info, frames.count / frames.fps, limits.min_duration_s,
+                                       limits.max_duration_s)
+            record["info"] = info.to_dict()
     except MediaRejected as error:
         reason_file = quarantine(store, key, error, stage="decode", source=source, keep_copy=False)
         return record | {"status": QUARANTINED, "code": error.code, "reason": error.reason,

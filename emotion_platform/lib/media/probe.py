@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import re
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from emotion_platform.lib.errors import CorruptMedia, NoMediaStreams, UnsupportedMedia
+from emotion_platform.lib.errors import CorruptMedia, MediaOverLimits, MediaTooShort, NoMediaStreams, UnsupportedMedia
 from emotion_platform.lib.media import ffmpeg
+from emotion_platform.lib.media.limits import check_audio_format
 
 IMAGE_FORMATS = {"image2", "gif", "webp_pipe", "apng"}
 IMAGE_CODECS = {"png", "bmp", "tiff", "webp", "gif", "jpegls", "pam", "ppm", "pgm"}
@@ -38,6 +40,13 @@ class MediaInfo:
     bit_rate: int | None
     audio: AudioStream | None
     video: VideoStream | None
+    # False when neither the container nor a stream states a duration (a FLAC or WAV written to a pipe):
+    # ``duration_s`` is then 0 until decoding measures it.
+    duration_known: bool = True
+
+    def with_duration(self, duration_s: float) -> MediaInfo:
+        """This info with the duration decoding measured."""
+        return replace(self, duration_s=round(duration_s, 3), duration_known=True)
 
     @property
     def has_audio(self) -> bool:
@@ -74,11 +83,12 @@ def _is_still_image(format_name: str, stream: dict) -> bool:
 def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
     """Read the container and streams of ``path``; raise :class:`UnsupportedMedia` when it is not media."""
     result = ffmpeg.run(
-        [ffmpeg.tool("ffprobe"), "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
-        timeout=timeout,
+        [ffmpeg.tool("ffprobe"), "-v", "error", "-show_format", "-show_streams", "-of", "json",
+         *ffmpeg.input_args(path)],
+        timeout=timeout, source=path,
     )
     if result.returncode != 0:
-        raise UnsupportedMedia(path, f"ffprobe cannot read it: {ffmpeg.last_error_line(result.stderr)}")
+        _refuse(path, result.stderr.decode("utf-8", "replace"))
     data = json.loads(result.stdout or b"{}")
     fmt = data.get("format", {})
     format_name = fmt.get("format_name", "")
@@ -105,6 +115,7 @@ def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
             round(_fraction(v.get("avg_frame_rate") or v.get("r_frame_rate")), 3),
         )
     durations = [float(fmt.get("duration") or 0.0)] + [float(s.get("duration") or 0.0) for s in streams]
+    known = "duration" in fmt or any("duration" in s for s in streams)
     return MediaInfo(
         format_name=format_name,
         duration_s=round(max(durations), 3),
@@ -112,14 +123,28 @@ def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
         bit_rate=int(fmt["bit_rate"]) if fmt.get("bit_rate") else None,
         audio=audio,
         video=video,
+        duration_known=known,
     )
 
 
-def check_riff_complete(path: Path) -> None:
-    """Raise :class:`CorruptMedia` when a RIFF/WAVE file is shorter than its header declares.
+def _refuse(path: Path, stderr: str) -> None:
+    """Raise the rejection for a file ffprobe could not open."""
+    if ffmpeg.NOT_ON_WHITELIST in stderr:
+        found = re.search(r"\[(\w+) @ [^\]]*\] " + ffmpeg.NOT_ON_WHITELIST, stderr)
+        kind = found.group(1) if found else "a format that refers to other files"
+        raise UnsupportedMedia(path, f"it is a playlist or list of other files ({kind}), not media itself; "
+                                     "upload the audio or video file")
+    if ffmpeg.TOO_MANY_STREAMS in stderr:
+        raise MediaOverLimits(path, f"it holds more than {ffmpeg.MAX_STREAMS} streams, the most the platform reads")
+    raise UnsupportedMedia(path, f"ffprobe cannot read it: {ffmpeg.last_error_line(stderr.encode(), path)}")
 
-    ffprobe derives a WAV's duration from the bytes present, so a cut-off upload looks like a
-    shorter, valid file; the ``data`` chunk size in the header tells the truth.
+
+def check_wav_header(path: Path) -> None:
+    """For a RIFF/WAVE file, what its header declares: plausible channels and sample rate, and all the audio.
+
+    ffprobe derives a WAV's duration from the bytes present, so a cut-off upload looks like a shorter,
+    valid file; the ``data`` chunk size tells the truth. A header declaring 0 channels, 1 Hz or 4 GHz is
+    refused with what it declares (ffprobe would only say "Invalid data"). Other files pass unread.
     """
     size = path.stat().st_size
     with open(path, "rb") as handle:
@@ -131,6 +156,9 @@ def check_riff_complete(path: Path) -> None:
             handle.seek(offset)
             chunk = handle.read(8)
             chunk_id, chunk_size = chunk[:4], int.from_bytes(chunk[4:8], "little")
+            if chunk_id == b"fmt " and chunk_size >= 16:
+                channels, rate = int.from_bytes(handle.read(4)[2:], "little"), int.from_bytes(handle.read(4), "little")
+                check_audio_format(path, rate, channels, source="the WAV header")
             if chunk_id == b"data":
                 present = size - offset - 8
                 # 0 and 0xFFFFFFFF mark streamed WAVs whose writer could not seek back to fill the size.
@@ -139,5 +167,10 @@ def check_riff_complete(path: Path) -> None:
                         path, f"truncated: the WAV header declares {chunk_size} bytes of audio, "
                         f"only {present} are present",
                     )
+                if present == 0:
+                    raise MediaTooShort(path, "the WAV file holds no audio samples")
                 return
+            if offset + 8 + chunk_size > size:
+                raise CorruptMedia(path, f"the WAV header's {chunk_id.decode('latin-1')!r} chunk declares "
+                                         f"{chunk_size} bytes, past the end of the {size}-byte file, before any audio")
             offset += 8 + chunk_size + (chunk_size & 1)

@@ -13,6 +13,7 @@ from emotion_platform.lib.errors import (
     MediaTooShort,
     UnsafeMediaPath,
 )
+from emotion_platform.lib.media.limits import check_audio_format, check_frame_size
 from emotion_platform.lib.media.probe import MediaInfo
 
 
@@ -43,9 +44,31 @@ def check_file(path: Path, max_bytes: int) -> int:
     return info.st_size
 
 
+def check_streams(path: Path, info: MediaInfo) -> None:
+    """Reject streams beyond the decoding limits (:mod:`emotion_platform.lib.media.limits`)."""
+    if info.audio is not None:
+        check_audio_format(path, info.audio.sample_rate, info.audio.channels)
+    if info.video is not None:
+        check_frame_size(path, info.video.width, info.video.height)
+
+
 def check_duration(path: Path, info: MediaInfo, min_s: float, max_s: float) -> None:
-    """Reject media that is too short to hold anything or longer than the platform accepts."""
+    """Reject media that is too short to hold anything or longer than the platform accepts.
+
+    A file whose header states no duration passes here: decoding measures it (:func:`measured`).
+    """
+    if not info.duration_known:
+        return
     if info.duration_s > max_s:
         raise MediaTooLong(path, f"{info.duration_s:.0f} s is over the {max_s:.0f} s limit")
     if info.duration_s < min_s:
         raise MediaTooShort(path, f"{info.duration_s:.3f} s is shorter than the {min_s} s minimum")
+
+
+def measured(path: Path, info: MediaInfo, decoded_s: float, min_s: float, max_s: float) -> MediaInfo:
+    """``info`` with the decoded duration when its header stated none, checked against the limits."""
+    if info.duration_known:
+        return info
+    info = info.with_duration(decoded_s)
+    check_duration(path, info, min_s, max_s)
+    return info

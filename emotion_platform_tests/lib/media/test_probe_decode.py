@@ -5,7 +5,7 @@ import pytest
 
 from emotion_platform.lib.errors import CorruptMedia, NoMediaStreams, UnsupportedMedia
 from emotion_platform.lib.media import decode
-from emotion_platform.lib.media.probe import check_riff_complete, probe
+from emotion_platform.lib.media.probe import check_wav_header, probe
 
 
 def test_probe_speech_wav(librivox) -> None:
@@ -55,8 +55,8 @@ def test_truncated_wav_is_detected_from_its_header(librivox, tmp_path: Path) -> 
     cut = tmp_path / "cut.wav"
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(CorruptMedia, match="truncated"):
-        check_riff_complete(cut)
-    check_riff_complete(librivox[0].path)
+        check_wav_header(cut)
+    check_wav_header(librivox[0].path)
 
 
 def test_extract_frames_writes_index_atomically(samples, tmp_path: Path) -> None:
