@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from emotion_platform.serving.balance import ConnectionBalancer
 from emotion_platform.serving.config import ServingSettings
 from emotion_platform.serving.edge import HEALTH_PATHS, EdgeMiddleware
+from emotion_platform.serving.upload_names import UploadNameGuard
 from emotion_platform.settings import get_settings
 
 with bentoml.importing():
@@ -148,6 +149,7 @@ class EmotionClassifier:
 
 _STARTED = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 EmotionClassifier.add_asgi_middleware(EdgeMiddleware)
+EmotionClassifier.add_asgi_middleware(UploadNameGuard)  # BentoML cannot store an upload whose name is > 244 bytes
 if IMPORT_SETTINGS.balance_connections:
     EmotionClassifier.add_asgi_middleware(ConnectionBalancer, workers=IMPORT_SETTINGS.worker_count(),
                                           skip_paths=HEALTH_PATHS)

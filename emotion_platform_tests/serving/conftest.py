@@ -89,11 +89,3 @@ def corpus_answer(mlflow_service, bad_corpus):
         return answers[name]
 
     return answer
-
-
-def upload_name_guard_registered() -> bool:
-    """Whether the service shortens over-long upload names (:mod:`emotion_platform.serving.upload_names`)."""
-    from emotion_platform.serving.service import EmotionClassifier
-    from emotion_platform.serving.upload_names import UploadNameGuard
-
-    return any(cls is UploadNameGuard for cls, _ in EmotionClassifier.middlewares)

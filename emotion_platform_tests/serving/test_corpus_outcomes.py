@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 from emotion_platform_tests.corpus_pipeline import pipeline_outcome
-from emotion_platform_tests.media_corpus_hostile import LONG_NAME
-from emotion_platform_tests.serving.conftest import upload_name_guard_registered
 from emotion_platform_tests.serving.expectations import (
     ACCEPTED_EMPTY,
     ACCEPTED_SPEECH,
@@ -19,7 +17,6 @@ from emotion_platform_tests.serving.expectations import (
 )
 
 # Until service.py registers UploadNameGuard, BentoML fails to store an upload under a 255-byte name.
-NAME_GAP = "500 server error"
 
 
 def answered(response) -> str:
@@ -56,16 +53,11 @@ def test_every_kind_of_bad_input_ends_as_the_table_says(corpus_pipeline, corpus_
     for case in corpus_pipeline["cases"]:
         service = "n/a" if case.name in NOT_UPLOADABLE else answered(corpus_answer(case.name))
         observed.append((case.name, pipeline_outcome(corpus_pipeline, case.name), service))
-        want = service_outcome(case.name)
-        if case.name == LONG_NAME and not upload_name_guard_registered():
-            want = NAME_GAP
-        expected.append((case.name, case.pipeline_outcome, want))
+        expected.append((case.name, case.pipeline_outcome, service_outcome(case.name)))
     print(f"\n{len(observed)} kinds of bad input\n{render(observed)}")
-    if NAME_GAP in {row[2] for row in expected}:
-        print(f"({NAME_GAP} for the 255-byte name: service.py does not register UploadNameGuard yet)")
     assert render(observed) == render(expected)
     assert observed == expected
     # The pipeline and the service give one file the same reason code (or the same transcript status).
     for name, pipeline, service in expected:
-        if service not in ("n/a", NAME_GAP):
+        if service != "n/a":
             assert pipeline.split(": ")[-1].split(" ")[0] == service.split(" ")[1], name

@@ -9,8 +9,7 @@ import pytest
 
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.serving.model import cpu_has_native_bfloat16
-from emotion_platform_tests.media_corpus_hostile import LONG_NAME
-from emotion_platform_tests.serving.conftest import API_KEY, upload_name_guard_registered
+from emotion_platform_tests.serving.conftest import API_KEY
 from emotion_platform_tests.serving.expectations import ACCEPTED_EMPTY, ACCEPTED_SPEECH, REJECTED
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -108,15 +107,8 @@ def test_bad_uploads_get_status_and_a_message_naming_the_file(corpus_answer, nam
         assert body["message"].startswith(f"'{name}': ") and len(body["message"]) > len(name) + 20
 
 
-def _guarded(name: str) -> None:
-    if name == LONG_NAME and not upload_name_guard_registered():
-        pytest.xfail("a 255-byte name overflows BentoML's temporary file name (a 500) until service.py "
-                     "registers emotion_platform.serving.upload_names.UploadNameGuard")
-
-
 @pytest.mark.parametrize("name", sorted(ACCEPTED_EMPTY))
 def test_media_without_speech_is_answered_with_the_reason(corpus_answer, name) -> None:
-    _guarded(name)
     response = corpus_answer(name)
     assert response.status_code == 200, response.text
     result = response.json()

@@ -8,6 +8,7 @@
     GET    /ui/api/analyses/{id}                  one analysis: state, progress, segments, corrections
     DELETE /ui/api/analyses/{id}                  forget it and its media
     GET    /ui/api/analyses/{id}/media            the media bytes (ranges, for seeking)
+    GET    /ui/api/analyses/{id}/faces/{file}     a face crop behind a video's face evidence
     GET    /ui/api/analyses/{id}/export.{json|csv}
     PUT    /ui/api/analyses/{id}/segments/{n}/correction   {"emotion": ...} by the signed-in reviewer
 
@@ -35,7 +36,8 @@ from emotion_platform.lib.predict import COLORS
 from emotion_platform.serving.edge import IDENTITY, key_is_accepted
 from emotion_platform.serving.errors import STATUS_BY_CODE, error_response
 from emotion_platform.serving.rate_limit import key_id
-from emotion_platform.serving.web.backend import WebBackend
+from emotion_platform.serving.web.backend import FACES_DIR, WebBackend
+from emotion_platform.serving.web.faces import CROP_NAME
 from emotion_platform.serving.web.history import DONE, Analysis
 from emotion_platform.serving.web.session import COOKIE, Session
 
@@ -160,6 +162,14 @@ def build_web_app() -> FastAPI:
     def media(analysis_id: str, backend: Backend, _: Annotated[Session, Depends(identity)]) -> FileResponse:
         analysis = _found(backend, analysis_id)
         return FileResponse(analysis.media_path, filename=analysis.filename)
+
+    @app.get("/api/analyses/{analysis_id}/faces/{name}")
+    def face(analysis_id: str, name: str, backend: Backend, _: Annotated[Session, Depends(identity)]) -> FileResponse:
+        analysis = _found(backend, analysis_id)
+        path = Path(analysis.media_path).parent / FACES_DIR / name
+        if not CROP_NAME.match(name) or not path.is_file():
+            raise HTTPException(404, "no such face crop")
+        return FileResponse(path, media_type="image/jpeg")
 
     @app.get("/api/analyses/{analysis_id}/export.{fmt}")
     def export(analysis_id: str, fmt: Literal["json", "csv"], backend: Backend,

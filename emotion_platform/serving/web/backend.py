@@ -16,9 +16,12 @@ from typing import BinaryIO
 from emotion_platform.lib import atomic
 from emotion_platform.lib.media.ids import safe_name
 from emotion_platform.serving.media import UploadLimits, classify_media, inspect_upload
+from emotion_platform.serving.web.faces import save_face_crops
 from emotion_platform.serving.web.history import Analysis, HistoryStore
 from emotion_platform.serving.web.jobs import Analyse, JobRunner
 from emotion_platform.serving.web.session import Sessions
+
+FACES_DIR = "faces"
 
 
 @dataclass
@@ -63,9 +66,15 @@ class WebBackend:
 
 
 def analyse_with(bundle, transcriber, limits: UploadLimits, model: dict) -> Analyse:
-    """The job of one analysis: the service's own media path over the stored upload."""
+    """The job of one analysis: the service's own media path over the stored upload, plus, for a video,
+    the face crops its face evidence came from (kept beside the upload)."""
     def analyse(analysis: Analysis) -> tuple[dict, dict]:
-        return classify_media(Path(analysis.media_path), bundle, transcriber, limits), model
+        media = Path(analysis.media_path)
+        result = classify_media(media, bundle, transcriber, limits)
+        if result["media"]["has_video"]:
+            result["face_crops"] = save_face_crops(media, result, media.parent / FACES_DIR, limits.frame_rate,
+                                                   limits.frame_max_side)
+        return result, model
     return analyse
 
 

@@ -33,7 +33,8 @@ def test_a_correction_becomes_a_training_example_never_tested_on(tmp_path) -> No
     settings = PlatformSettings()
     resources = {
         "storage": StorageResource(root=str(tmp_path / "data"), inbox=str(tmp_path / "inbox")),
-        "datasets": DatasetsResource(root=str(settings.datasets_dir), feature_cache=str(settings.cache_dir / "features"),
+        "datasets": DatasetsResource(root=str(settings.datasets_dir),
+                                     feature_cache=str(settings.cache_dir / "features"),
                                      model_cache=str(settings.cache_dir)),
         "review_store": ReviewStoreResource(url=url),
     }

@@ -119,6 +119,11 @@ def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, libri
     video = samples["talking_head.mp4"]
     upload_and_wait(browser, video)
     assert browser.find_elements(By.CSS_SELECTOR, "#player-box video")
+    # The faces the face branch read, cut from the video's frames, each labelled with its time and emotion.
+    wait_for(browser, lambda d: d.execute_script(
+        "return [...document.querySelectorAll('#faces img')].some(i => i.complete && i.naturalWidth > 0)"), 30)
+    faces = browser.find_elements(By.CSS_SELECTOR, "#faces button")
+    assert faces and all("read as" in face.get_attribute("aria-label") for face in faces)
     shot(browser, tmp_path, "page-result-video")
 
     notes = tmp_path / "meeting notes.wav"

@@ -165,6 +165,7 @@ function showResult(analysis) {
   box.appendChild(player);
   drawTimeline(result, player);
   drawSummary(summary);
+  drawFaces(analysis, player);
   drawSegments(analysis);
   $("download-json").href = api(`analyses/${analysis.id}/export.json`);
   $("download-csv").href = api(`analyses/${analysis.id}/export.csv`);
@@ -218,6 +219,29 @@ function drawSummary(summary) {
     row.children[1].setAttribute("aria-label", `${emotion}: ${Math.round(100 * share)}% of the time`);
     row.children[2].textContent = `${Math.round(100 * share)}%`;
     chart.appendChild(row);
+  }
+}
+
+function drawFaces(analysis, player) {
+  const crops = analysis.result.face_crops || [];
+  const list = $("faces");
+  list.innerHTML = "";
+  $("faces-box").hidden = crops.length === 0;
+  for (const crop of crops) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `face emotion-${crop.top}`;
+    button.setAttribute("aria-label", `Face at ${clock(crop.t)}, read as ${crop.top}: play from there`);
+    const image = document.createElement("img");
+    image.src = api(`analyses/${analysis.id}/faces/${crop.file}`);
+    image.alt = "";
+    const caption = document.createElement("span");
+    caption.textContent = `${clock(crop.t)} ${crop.top}`;
+    button.append(image, caption);
+    button.addEventListener("click", () => { player.currentTime = crop.t; });
+    item.appendChild(button);
+    list.appendChild(item);
   }
 }
 
