@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,16 @@ def corpus_pipeline(tmp_path_factory, bad_corpus, librivox, fast_transcriber) ->
 
     folder, cases = bad_corpus
     return run_corpus_pipeline(tmp_path_factory.mktemp("platform"), folder, cases, librivox, fast_transcriber)
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs: a real filesystem that fills up (needs root; skipped where mounting is not allowed)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -130,3 +131,30 @@ def test_the_next_predict_finishes_what_a_killed_one_left(tmp_path, librivox, ch
     with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:
         predict_runs = [r.status.value for r in instance.get_runs() if r.job_name == "predict_media"]
     assert sorted(predict_runs) == ["FAILURE", "SUCCESS", "SUCCESS"]
+
+
+def test_a_full_disk_fails_the_run_without_blaming_the_file_and_the_next_ingest_finishes(tmp_path, librivox,
+                                                                                          small_disk) -> None:
+    from emotion_platform.lib.media.ffmpeg import tool
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    listing = tmp_path / "clips.txt"
+    listing.write_text("".join(f"file '{clip.path}'\n" for clip in librivox * 3))
+    subprocess.run([tool("ffmpeg"), "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+                    str(inbox / "long reading.wav")], check=True)  # 2.4 MB stored, 4.8 MB decoded: over 4 MiB
+    settle(inbox)
+    env = _environment(tmp_path) | {"EMOTION_PLATFORM_DATA_DIR": str(small_disk / "data"),
+                                    "EMOTION_PLATFORM_INBOX_DIR": str(inbox)}
+
+    full = run_cli("ingest", env=env)
+
+    assert full.returncode == 1
+    assert "disk holding" in full.stderr + full.stdout and "is full" in full.stderr + full.stdout
+    assert "quarantine: empty" in full.stdout  # the file is not blamed
+    assert _temporaries(small_disk / "data") == []  # the partial decode is gone
+
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)  # room is made
+    recovered = run_cli("ingest", env=env)
+    assert recovered.returncode == 0, recovered.stderr[-2000:]
+    assert "unfinished partitions run again: 1" in recovered.stdout and "Dashwood" in recovered.stdout

@@ -12,6 +12,7 @@ there (:mod:`emotion_platform.lib.faults`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from emotion_platform.lib.errors import StorageFull
 from emotion_platform.lib.faults import crash_point
 
 TEMP_MARKER = ".tmp-"
@@ -41,6 +43,10 @@ def atomic_path(dest: Path, stage: str | None = None) -> Iterator[Path]:
         if stage:
             crash_point(stage)
         os.replace(tmp, dest)
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise StorageFull(dest, "writing it ran out of space") from error
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -62,6 +68,10 @@ def atomic_dir(dest: Path, stage: str | None = None) -> Iterator[Path]:
             shutil.rmtree(old)
         else:
             os.replace(tmp, dest)
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise StorageFull(dest, "writing it ran out of space") from error
+        raise
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

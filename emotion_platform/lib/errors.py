@@ -15,6 +15,8 @@ statuses; the ingestion stage writes them into quarantine records and asset meta
         ├── CorruptMedia        (code "corrupt")
         ├── MediaOverLimits     (code "over_limits")
         └── UnsafeMediaPath     (code "unsafe_path")
+    StorageFull                 (code "storage_full": the platform's disk, not the file, is at fault)
+    ToolMissing
 """
 
 from __future__ import annotations
@@ -73,6 +75,19 @@ class MediaOverLimits(MediaRejected):
 
 class UnsafeMediaPath(MediaRejected):
     code = "unsafe_path"
+
+
+class StorageFull(EmotionPlatformError):
+    """The disk that should hold an artifact has no room left. Not the media's fault: nothing is
+    quarantined; the work fails now and runs again once there is room (the recovery path)."""
+
+    code = "storage_full"
+
+    def __init__(self, path: Path | str, detail: str = "") -> None:
+        self.path = Path(path)
+        self.reason = (f"the disk holding {self.path.parent} is full" + (f" ({detail})" if detail else "")
+                       + "; free space there and the work is picked up again")
+        super().__init__(self.reason)
 
 
 class ToolMissing(EmotionPlatformError):

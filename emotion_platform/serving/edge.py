@@ -9,6 +9,8 @@ over its rate limit gets 429 with ``Retry-After`` (:mod:`emotion_platform.servin
 from __future__ import annotations
 
 import hmac
+import shutil
+import tempfile
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -28,6 +30,8 @@ MEDIA_PATH = "/classify_media"
 PAGE_PREFIX = "/ui"
 PAGE_UPLOAD_PATH = "/ui/api/analyses"
 PAGE_SIGN_IN = "/ui/api/session"
+# Room kept free on the temporary folder beyond an upload's own size (decoded audio, frames).
+UPLOAD_HEADROOM = 16 * 1024 * 1024
 # Multipart framing around the file: boundaries, part headers, the file name.
 MULTIPART_SLACK = 64 * 1024
 
@@ -39,6 +43,13 @@ def presented_key(headers: dict[bytes, bytes]) -> str | None:
         return auth[7:].strip() or None
     key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
     return key or None
+
+
+def room_for(upload_bytes: int) -> bool:
+    """Whether the temporary folder can hold an upload and its decoded audio (BentoML stores the upload
+    there before the service sees it; a full disk there would be a server error)."""
+    free = shutil.disk_usage(tempfile.gettempdir()).free
+    return free >= 3 * upload_bytes + UPLOAD_HEADROOM
 
 
 def is_open_page_path(path: str) -> bool:
@@ -119,5 +130,9 @@ class EdgeMiddleware:
                 what, stated = ("upload", self.settings.max_upload_bytes) if is_upload else ("request body", limit)
                 await self.refuse(413, "too_large", f"the {what} is {human_bytes(int(length))}, over the "
                                   f"{human_bytes(stated)} limit", scope, receive, send)
+                return
+            if scope["path"].rstrip("/") in (MEDIA_PATH, PAGE_UPLOAD_PATH) and not room_for(int(length)):
+                await self.refuse(507, "storage_full", "the service's disk has no room for this upload now; "
+                                  "send it again later", scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -7,6 +7,7 @@
     415 not_media/...       the bytes are not audio or video (decided by probing, not by name)
     422 corrupt/empty/...   media that is damaged, empty, or too short to classify
     429 rate_limited        the API key spent its request budget (Retry-After says when to come back)
+    507 storage_full        the service's disk is full (the request may be sent again later)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ STATUS_BY_CODE = {
     "too_short": 422,
     "corrupt": 422,
     "unsafe_path": 422,
+    "storage_full": 507,
 }
 
 

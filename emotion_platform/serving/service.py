@@ -32,8 +32,8 @@ from emotion_platform.serving.upload_names import UploadNameGuard
 from emotion_platform.settings import get_settings
 
 with bentoml.importing():
-    from emotion_platform.lib.errors import MediaRejected
-    from emotion_platform.serving.errors import rejection_response
+    from emotion_platform.lib.errors import MediaRejected, StorageFull
+    from emotion_platform.serving.errors import error_response, rejection_response
     from emotion_platform.serving.media import UploadLimits, classify_media, warm_up
     from emotion_platform.serving.metrics import service_metrics
     from emotion_platform.serving.model import LoadedModel, load_from_folder, load_from_registry
@@ -131,6 +131,9 @@ class EmotionClassifier:
         except MediaRejected as error:
             self.metrics.count_rejection(error.code)
             return rejection_response(error, filename)
+        except StorageFull as error:
+            self.metrics.count_rejection(error.code)
+            return error_response(507, error.code, f"the service cannot take {filename!r} now: {error.reason}")
         self.metrics.observe_media(result["media"]["duration_s"], result["timing_s"]["total"])
         return result | {"model": self.model.describe()}
 

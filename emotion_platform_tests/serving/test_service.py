@@ -185,3 +185,42 @@ def test_service_keeps_answering_after_bad_requests(client) -> None:
     client.post("/classify_media", content=b"--b--", headers=AUTH | {"Content-Type": "multipart/form-data; boundary=b"})
     client.post("/classify_text", content=b"{not json", headers=AUTH | {"Content-Type": "application/json"})
     assert client.post("/classify_text", json={"utterances": ["still here"]}, headers=AUTH).status_code == 200
+
+
+def fill_up(path) -> None:
+    """Write zeros to ``path`` until its filesystem refuses (unbuffered: nothing is left to flush)."""
+    import errno
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            try:
+                os.write(fd, b"\0" * 65536)
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
+                return
+    finally:
+        os.close(fd)
+
+
+def test_a_full_disk_is_answered_507_and_the_next_upload_is_served(client, librivox, small_disk) -> None:
+    """The service's temporary folder on a full filesystem: not the file's fault, and nothing breaks."""
+    import tempfile
+
+    filler = small_disk / "filler"
+    fill_up(filler)
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(small_disk)
+    try:
+        with open(librivox[0].path, "rb") as handle:
+            response = client.post("/classify_media", files={"file": ("reading.wav", handle)}, headers=AUTH)
+    finally:
+        tempfile.tempdir = saved
+    assert response.status_code == 507, response.text
+    assert response.json()["error"] == "storage_full" and "no room" in response.json()["message"]
+    filler.unlink()
+    with open(librivox[0].path, "rb") as handle:
+        again = client.post("/classify_media", files={"file": ("reading.wav", handle)}, headers=AUTH)
+    assert again.status_code == 200

@@ -92,6 +92,7 @@ def decode_audio(source: Path, dest: Path, declared_duration_s: float, max_durat
              "-c:a", "pcm_f32le", "-f", "wav", str(tmp)],
             timeout=_timeout_for(declared_duration_s or max_duration_s or 0.0), source=source,
         )
+        ffmpeg.check_disk(result, dest)
         if result.returncode != 0 or not tmp.exists():
             raise CorruptMedia(source, f"audio does not decode: {ffmpeg.last_error_line(result.stderr, source)}")
         summary = summarize_audio(tmp)
@@ -165,6 +166,7 @@ def extract_frames(
         if oversized:
             raise MediaOverLimits(source, f"its video grows to {oversized.group(1).decode()} frames, over the "
                                           f"{MAX_FRAME_PIXELS / 1e6:.1f}-megapixel limit")
+        ffmpeg.check_disk(result, dest_dir)
         if result.returncode != 0 or not frames:
             raise CorruptMedia(source, f"video frames do not decode: {ffmpeg.last_error_line(result.stderr, source)}")
         if max_duration_s is not None and len(frames) > (max_duration_s + OVERRUN_S) * fps + 1:

@@ -13,7 +13,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from emotion_platform.lib.errors import MediaOverLimits, ToolMissing
+from emotion_platform.lib.errors import MediaOverLimits, StorageFull, ToolMissing
 
 MAX_STREAMS = 64
 # Demuxers that open files or network addresses named inside the input (HLS and DASH playlists,
@@ -74,6 +74,15 @@ def run(args: list[str], timeout: float, source: Path | None = None) -> subproce
             raise
         name = Path(args[0]).name
         raise MediaOverLimits(source, f"{name} did not finish reading it within {timeout:.0f} s") from None
+
+
+DISK_FULL = b"No space left on device"
+
+
+def check_disk(result: subprocess.CompletedProcess[bytes], dest: Path) -> None:
+    """Raise :class:`StorageFull` when ffmpeg failed because ``dest``'s disk is full (not the input's fault)."""
+    if result.returncode != 0 and DISK_FULL in result.stderr:
+        raise StorageFull(dest, "ffmpeg could not write its output")
 
 
 def last_error_line(stderr: bytes, source: Path | None = None) -> str:

@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, Field
 
-from emotion_platform.lib.errors import MediaRejected
+from emotion_platform.lib.errors import MediaRejected, StorageFull
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.predict import COLORS
 from emotion_platform.serving.edge import IDENTITY, key_is_accepted
@@ -139,7 +139,7 @@ def build_web_app() -> FastAPI:
                who: Annotated[Session, Depends(identity)]) -> JSONResponse:
         try:
             analysis = backend.accept_upload(file.file, file.filename or "upload", who.key_id)
-        except MediaRejected as error:
+        except (MediaRejected, StorageFull) as error:
             return error_response(STATUS_BY_CODE.get(error.code, 422), error.code,
                                   f"{file.filename!r}: {error.reason}")
         return JSONResponse(analysis.summary(), status_code=202)

@@ -17,7 +17,7 @@ import socket
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from emotion_platform.lib.errors import MediaRejected
+from emotion_platform.lib.errors import MediaRejected, StorageFull
 from emotion_platform.lib.logs import log_context
 from emotion_platform.lib.progress import ProgressUpdate, reporting_to
 from emotion_platform.lib.recovery import process_alive
@@ -72,7 +72,7 @@ class JobRunner:
             try:
                 with reporting_to([report]):
                     result, model = self.analyse(analysis)
-            except MediaRejected as error:
+            except (MediaRejected, StorageFull) as error:
                 self.store.fail(analysis_id, error.code, f"{analysis.filename!r}: {error.reason}")
                 logger.info("analysis refused: %s", error.code)
             except Exception as error:  # the job fails with a sentence; the worker goes on with the next one
