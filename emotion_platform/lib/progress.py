@@ -210,6 +210,13 @@ def current_reporters() -> list[Reporter]:
     return list(active[0]) if active is not None else [TerminalReporter()]
 
 
+def enclosing_reporters() -> list[Reporter]:
+    """The reporters of an enclosing :func:`reporting_to` block only (no terminal default): for code
+    that runs both in jobs that follow it and in requests no one watches."""
+    active = _REPORTING.get()
+    return list(active[0]) if active is not None else []
+
+
 def beat(stage: str | None = None) -> None:
     """Tell the enclosing heartbeat (if any) that work moved on, optionally naming the stage now running."""
     active = _REPORTING.get()

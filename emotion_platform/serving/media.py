@@ -21,8 +21,12 @@ from emotion_platform.lib.media import decode, validation
 from emotion_platform.lib.media.ids import sha256_file
 from emotion_platform.lib.media.probe import MediaInfo, check_wav_header, probe
 from emotion_platform.lib.predict import media_summary, segment_emotions
+from emotion_platform.lib.progress import Progress, enclosing_reporters
 from emotion_platform.lib.transcription.base import Transcriber
 from emotion_platform.lib.transcription.types import Transcript
+
+# The share of an analysis each stage stands for, for one progress bar over all of them.
+STAGE_SPANS = {"decoding": (0.0, 0.15), "transcribing": (0.15, 0.85), "classifying": (0.85, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -51,27 +55,38 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
     evidence (and a video without sound one segment from the faces alone).
     """
     started = time.perf_counter()
-    info = inspect_upload(path, limits)
-    media_id = sha256_file(path)[:12]
+    reporters = enclosing_reporters()  # a web-page job follows its stages; an API request does not
     audio = frames = None
     with tempfile.TemporaryDirectory(prefix="emotion-upload-") as work:
-        if info.has_audio:
-            decoded = decode.decode_audio(path, Path(work) / "audio.wav", info.duration_s, limits.max_duration_s,
-                                          info.audio.channels)
-            info = validation.measured(path, info, decoded.duration_s, limits.min_duration_s, limits.max_duration_s)
-            audio = decode.load_audio(Path(decoded.path))
-        if info.has_video and getattr(bundle, "face", None) is not None:  # frames only where the model uses faces
-            frames = Path(work) / "frames"
-            sampled = decode.extract_frames(path, frames, limits.frame_rate, limits.frame_max_side, info.duration_s,
-                                            limits.max_duration_s)
-            info = validation.measured(path, info, sampled.count / sampled.fps, limits.min_duration_s,
-                                       limits.max_duration_s)
+        with Progress("decoding", 1, "files", reporters=reporters, every_s=0.0) as decoding:
+            info = inspect_upload(path, limits)
+            media_id = sha256_file(path)[:12]
+            if info.has_audio:
+                decoded = decode.decode_audio(path, Path(work) / "audio.wav", info.duration_s,
+                                              limits.max_duration_s, info.audio.channels)
+                info = validation.measured(path, info, decoded.duration_s, limits.min_duration_s,
+                                           limits.max_duration_s)
+                audio = decode.load_audio(Path(decoded.path))
+            if info.has_video and getattr(bundle, "face", None) is not None:  # frames only where faces count
+                frames = Path(work) / "frames"
+                sampled = decode.extract_frames(path, frames, limits.frame_rate, limits.frame_max_side,
+                                                info.duration_s, limits.max_duration_s)
+                info = validation.measured(path, info, sampled.count / sampled.fps, limits.min_duration_s,
+                                           limits.max_duration_s)
+            decoding.advance()
         decoded_at = time.perf_counter()
-        transcript = (transcriber.transcribe(audio) if audio is not None
-                      else Transcript.empty("no_audio", "the file has no audio track", info.duration_s))
+        with Progress("transcribing", None, "windows", reporters=reporters, every_s=1.0) as transcribing:
+            def windows_done(done: int, total: int) -> None:
+                transcribing.total = total
+                transcribing.advance(done - transcribing.done)
+
+            transcript = (transcriber.transcribe(audio, windows_done) if audio is not None
+                          else Transcript.empty("no_audio", "the file has no audio track", info.duration_s))
         transcribed_at = time.perf_counter()
-        found = media_features(bundle, transcript, audio, media_id, frames=frames, descriptors=False)
-        segments = segment_emotions(bundle, found)
+        with Progress("classifying", 1, "files", reporters=reporters, every_s=0.0) as classifying:
+            found = media_features(bundle, transcript, audio, media_id, frames=frames, descriptors=False)
+            segments = segment_emotions(bundle, found)
+            classifying.advance()
         finished = time.perf_counter()
     return {
         "media": {"id": media_id, "kind": info.kind, "format": info.format_name, "duration_s": info.duration_s,

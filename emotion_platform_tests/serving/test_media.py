@@ -90,7 +90,8 @@ def test_words_are_read_by_text_speech_and_fusion_with_a_confidence(bundle, tran
 def test_warm_up_runs_every_model_the_worker_needs(bundle, transcriber, monkeypatch) -> None:
     decoded = []
     decode = transcriber._decode_many
-    monkeypatch.setattr(transcriber, "_decode_many", lambda items: decoded.append(len(items)) or decode(items))
+    monkeypatch.setattr(transcriber, "_decode_many",
+                        lambda items, on_progress: decoded.append(len(items)) or decode(items, on_progress))
     # A copy whose speech encoder and face network are not loaded yet (a worker that has just started).
     fresh = dataclasses.replace(bundle, speech=dataclasses.replace(bundle.speech),
                                 face=dataclasses.replace(bundle.face))
@@ -107,3 +108,25 @@ def test_warm_up_runs_every_model_the_worker_needs(bundle, transcriber, monkeypa
 def test_warm_up_of_a_model_without_speech_or_face_branch(bundle, transcriber) -> None:
     text_only = dataclasses.replace(bundle, speech=None, fusion=None, face=None)
     assert set(warm_up(text_only, transcriber)) == {"transcriber", "text"}
+
+
+def test_a_followed_analysis_reports_its_stages_and_a_request_prints_nothing(bundle, transcriber, librivox,
+                                                                             capsys) -> None:
+    from emotion_platform.lib.progress import reporting_to
+    from emotion_platform.serving.media import STAGE_SPANS
+    from emotion_platform.serving.web.jobs import overall_fraction
+
+    updates = []
+    with reporting_to([updates.append]):
+        classify_media(librivox[0].path, bundle, transcriber, LIMITS)
+    stages = list(dict.fromkeys(u.stage for u in updates))
+    assert stages == list(STAGE_SPANS) == ["decoding", "transcribing", "classifying"]
+    transcribing = [u for u in updates if u.stage == "transcribing"]
+    assert transcribing[-1].finished and transcribing[-1].total >= 1
+    assert transcribing[-1].done == transcribing[-1].total  # every window decoded
+    fractions = [overall_fraction(u) for u in updates]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0  # one bar that only moves forward
+
+    capsys.readouterr()
+    classify_media(librivox[0].path, bundle, transcriber, LIMITS)  # as an API request: no one follows
+    assert capsys.readouterr().err == ""

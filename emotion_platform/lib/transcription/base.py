@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -33,6 +34,13 @@ def is_hallucination(segment: Segment) -> bool:
     return mean_word_p < HALLUCINATION_WORD_P or segment.avg_logprob < HALLUCINATION_LOGPROB
 
 
+OnProgress = Callable[[int, int], None]
+
+
+def no_progress(done: int, total: int) -> None:
+    """No one is following the progress."""
+
+
 class Transcriber(abc.ABC):
     """Turns 16 kHz mono float32 audio into a :class:`Transcript`."""
 
@@ -40,15 +48,20 @@ class Transcriber(abc.ABC):
     model_name: str
     device: str
 
-    def transcribe(self, audio: np.ndarray) -> Transcript:
-        return self.transcribe_many([audio])[0]
+    def transcribe(self, audio: np.ndarray, on_progress: OnProgress | None = None) -> Transcript:
+        return self.transcribe_many([audio], on_progress)[0]
 
-    def transcribe_many(self, audios: list[np.ndarray]) -> list[Transcript]:
-        """Transcripts of several recordings; backends may decode them together (batched)."""
+    def transcribe_many(self, audios: list[np.ndarray], on_progress: OnProgress | None = None) -> list[Transcript]:
+        """Transcripts of several recordings; backends may decode them together (batched).
+
+        ``on_progress(done, total)`` is called as decoding goes (windows for the batched backend,
+        recordings otherwise), for a caller that shows progress on long media.
+        """
         started = time.perf_counter()
         speech = [detect_speech(a) if len(a) else SpeechRegions([]) for a in audios]
         to_decode = [i for i, s in enumerate(speech) if s.speech_s >= MIN_SPEECH_S]
-        decoded = dict(zip(to_decode, self._decode_many([(audios[i], speech[i]) for i in to_decode]), strict=True))
+        items = [(audios[i], speech[i]) for i in to_decode]
+        decoded = dict(zip(to_decode, self._decode_many(items, on_progress or no_progress), strict=True))
         elapsed = time.perf_counter() - started
         total_s = sum(len(a) for a in audios) / SAMPLE_RATE or 1.0
         transcripts = []
@@ -89,8 +102,12 @@ class Transcriber(abc.ABC):
             )
         return Transcript(status="ok", language=language, duration_s=duration, segments=segments)
 
-    def _decode_many(self, items: list[tuple[np.ndarray, SpeechRegions]]) -> list[Decoded]:
-        return [self._decode(audio, speech) for audio, speech in items]
+    def _decode_many(self, items: list[tuple[np.ndarray, SpeechRegions]], on_progress: OnProgress) -> list[Decoded]:
+        decoded = []
+        for audio, speech in items:
+            decoded.append(self._decode(audio, speech))
+            on_progress(len(decoded), len(items))
+        return decoded
 
     @abc.abstractmethod
     def _decode(self, audio: np.ndarray, speech: SpeechRegions) -> Decoded:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion_platform.lib.transcription.base import Decoded, Transcriber
+from emotion_platform.lib.transcription.base import Decoded, OnProgress, Transcriber, no_progress
 from emotion_platform.lib.transcription.devices import ctranslate2_device
 from emotion_platform.lib.transcription.packing import PackedAudio, pack
 from emotion_platform.lib.transcription.types import Segment, Word
@@ -50,9 +50,9 @@ class FasterWhisperTranscriber(Transcriber):
         self.language = "en" if model_name.endswith(".en") else None
 
     def _decode(self, audio: np.ndarray, speech: SpeechRegions) -> Decoded:
-        return self._decode_many([(audio, speech)])[0]
+        return self._decode_many([(audio, speech)], no_progress)[0]
 
-    def _decode_many(self, items: list[tuple[np.ndarray, SpeechRegions]]) -> list[Decoded]:
+    def _decode_many(self, items: list[tuple[np.ndarray, SpeechRegions]], on_progress: OnProgress) -> list[Decoded]:
         if not items:
             return []
         packed = pack(items)
@@ -62,9 +62,10 @@ class FasterWhisperTranscriber(Transcriber):
             clip_timestamps=[{"start": start, "end": end} for start, end in packed.windows],
         )
         per_item: list[list[Segment]] = [[] for _ in items]
-        for raw in raw_segments:
+        for done, raw in enumerate(raw_segments, start=1):  # one raw segment per window, as each batch ends
             for index, segment in _unpack_segment(raw, packed):
                 per_item[index].extend(split_sentences(segment))
+            on_progress(min(done, len(packed.windows)), len(packed.windows))
         return [(info.language or self.language, sorted(segs, key=lambda s: s.start)) for segs in per_item]
 
 

@@ -21,6 +21,7 @@ from emotion_platform.lib.errors import MediaRejected, StorageFull
 from emotion_platform.lib.logs import log_context
 from emotion_platform.lib.progress import ProgressUpdate, reporting_to
 from emotion_platform.lib.recovery import process_alive
+from emotion_platform.serving.media import STAGE_SPANS
 from emotion_platform.serving.web.history import QUEUED, RUNNING, Analysis, HistoryStore
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ def worker_is_gone(worker: str | None, now: dt.datetime, updated_at: dt.datetime
     if host == socket.gethostname():
         return not process_alive(int(pid))
     return (now - updated_at).total_seconds() > stale_after_s
+
+
+def overall_fraction(update: ProgressUpdate) -> float:
+    """Where an analysis stands overall: the stage's span (:data:`STAGE_SPANS`) times the stage's own share."""
+    start, end = STAGE_SPANS.get(update.stage, (0.0, 1.0))
+    within = update.done / update.total if update.total else 0.0
+    return start + (end - start) * min(1.0, within)
 
 
 class JobRunner:
@@ -65,8 +73,7 @@ class JobRunner:
         analysis = self.store.get(analysis_id)
 
         def report(update: ProgressUpdate) -> None:
-            fraction = update.done / update.total if update.total else 0.0
-            self.store.progress(analysis_id, update.stage, fraction)
+            self.store.progress(analysis_id, update.stage, overall_fraction(update))
 
         with log_context(analysis_id=analysis_id, media_id=analysis.sha256[:12]):
             try:
