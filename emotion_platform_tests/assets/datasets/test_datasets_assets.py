@@ -61,8 +61,8 @@ def test_a_missing_dataset_fails_the_observation_with_its_name(tmp_path: Path) -
     assert "urdu_ser" in failure.event_specific_data.error.message
 
 
-def test_training_examples_depend_on_every_dataset() -> None:
-    assert set(training_examples.asset_deps[training_examples.key]) == set(DATASET_KEYS)
+def test_training_examples_depend_on_every_dataset_and_the_reviewed_labels() -> None:
+    assert set(training_examples.asset_deps[training_examples.key]) == {*DATASET_KEYS, dg.AssetKey("reviewed_labels")}
     assert dataset_key("speech_index.csv") == dg.AssetKey(["datasets", "speech_index"])
 
 
