@@ -69,7 +69,8 @@ def test_the_built_bento_carries_the_list(built_bento) -> None:
 # Modules libraries import when present and do without (installed here by the platform's other packages,
 # absent from the image): the service process below runs with them blocked, so each claim is checked.
 OPTIONAL = {"colorama": "coloured terminal output", "orjson": "faster JSON", "ujson": "faster JSON",
-            "pydot": "graph drawing", "sniffio": "async library detection"}
+            "pydot": "graph drawing", "sniffio": "async library detection",
+            "socks": "SOCKS proxies for requests (pysocks, here for selenium)"}
 
 
 def distributions_installed_by(requirements: list[str]) -> set[str]:
