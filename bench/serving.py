@@ -1,6 +1,7 @@
-"""Serving throughput and latency through a real ``bentoml serve`` on 127.0.0.1, batching on and off.
+"""Serving throughput and latency through a real ``bentoml serve`` on 127.0.0.1, batching on and off,
+and beside a plain FastAPI + transformers server of the same text model.
 
-Usage: .venv/bin/python bench/serving.py [--text-requests 10000] [--quick]
+Usage: .venv/bin/python bench/serving.py [--text-requests 10000] [--quick] [--peer-only]
 
 In one run, for adaptive batching on and then off (the baseline), it starts the server, drives
 ``/classify_text`` (one utterance per request, real MELD utterances) and ``/classify_media`` (a
@@ -13,6 +14,18 @@ them in the same millisecond, when the BentoML worker that wakes first on the sh
 socket often accepts most of them. The service evens that out (serving/balance.py): the
 ``conns/worker`` column is the last sample of how the workers held the connections, ``moved`` how
 many connections the service closed to rebalance them during the level.
+
+Every server runs with its per-API-key rate limit on, at 1,000,000/second: the limiter does its
+work on every request (and costs what it costs) but never refuses one.
+
+The peer (``bench/peer_server.py``): what a user would write to serve the same text model, a FastAPI
+app with one ``POST /classify_text`` that runs the champion's transformers model per request under
+``torch.no_grad()`` (float32, no batching), under uvicorn with as many workers as the service; with
+torch threads per worker split as the service splits them (``split``) and left at torch's default
+(``default``); ``--peer-threads`` picks (empty: no peer). Last in the run, the service (batching on)
+and the peers are started side by side and driven by the same client, level by level in turn
+(service c=1, peers c=1, service c=16, ...), so that load from elsewhere on a shared machine weighs
+on both; the table prints ok/s and p95 of both and service/peer. ``--peer-only`` runs just that.
 
 Model: the platform's champion when its MLflow has one (--model champion), else a model of the
 same architecture and cost (the shipped MiniLM encoder with a seven-way head, --model minilm)
@@ -32,17 +45,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 import pandas as pd  # noqa: E402
 from machine import cpu_times, describe, steal_share  # noqa: E402  (bench/machine.py)
@@ -53,11 +70,20 @@ from emotion_platform.lib import atomic  # noqa: E402
 from emotion_platform.lib.media.ffmpeg import tool  # noqa: E402
 from emotion_platform.lib.samples import librivox_clips  # noqa: E402
 from emotion_platform.lib.tracking import ModelRegistry  # noqa: E402
-from emotion_platform.serving.local_server import HOST, connections_per_worker, local_server  # noqa: E402
+from emotion_platform.serving.local_server import (  # noqa: E402
+    HOST,
+    ServerFailed,
+    connections_per_worker,
+    free_port,
+    local_server,
+    stop,
+    tail,
+)
 from emotion_platform.settings import PROJECT_ROOT, PlatformSettings  # noqa: E402
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "serving.json"
 CONCURRENCY = (1, 16, 64)
+BENCH_RATE_LIMIT = "1000000/second"  # the limiter runs on every request but never refuses one
 
 
 # --- a minimal keep-alive HTTP/1.1 client -----------------------------------------------------------
@@ -283,27 +309,51 @@ def model_env(choice: str, work: Path) -> tuple[dict[str, str], str]:
 
 # --- the run --------------------------------------------------------------------------------------
 
+def service_env(env: dict[str, str], work: Path, key: str) -> dict[str, str]:
+    """``env`` plus what every benchmark server gets: production mode with one API key, a BentoML home
+    and a rate-limit store in ``work``, and a per-key rate limit that runs (and costs what it costs)
+    but never refuses."""
+    return env | {"EMOTION_PLATFORM_SERVING_API_KEYS": key, "EMOTION_PLATFORM_SERVING_MODE": "production",
+                  "BENTOML_HOME": str(work / "bentoml-home"),
+                  "EMOTION_PLATFORM_SERVING_RATE_LIMIT": BENCH_RATE_LIMIT,
+                  "EMOTION_PLATFORM_SERVING_RATE_LIMIT_DB": str(work / "rate_limits.sqlite")}
+
+
+def text_bodies(texts: list[str]) -> list[tuple[bytes, str]]:
+    """One-utterance ``/classify_text`` request bodies."""
+    return [(json.dumps({"utterances": [t]}).encode(), "application/json") for t in texts]
+
+
+def text_level(port: int, key: str, texts: list[str], args, concurrency: int, kind: str, batching: bool,
+               url: str | None = None) -> LoadResult:
+    """``/classify_text`` at one concurrency (connections moved counted when ``url`` is the service's)."""
+    total = args.text_requests if concurrency > 1 else min(args.text_requests, 1000)
+    load = drive(port, key, "/classify_text", text_bodies(texts), concurrency, total, args.max_seconds, kind,
+                 batching, args.ramp_s)
+    if url is not None:
+        result = measured(url, key, load)
+    else:
+        times = cpu_times()
+        result = asyncio.run(load)
+        result.stolen = steal_share(times, cpu_times())
+    print(f"  {kind} c={concurrency}: {result.summary()}", flush=True)
+    return result
+
+
 def run_mode(batching: bool, args, env: dict[str, str], work: Path, texts: list[str], clip: Path,
              minute: Path) -> tuple[list[LoadResult], dict]:
+    """Start the service with batching on or off and drive its text and media APIs; then the 60 s clip."""
     key = secrets.token_urlsafe(16)
-    env = env | {"EMOTION_PLATFORM_SERVING_API_KEYS": key, "EMOTION_PLATFORM_SERVING_MODE": "production",
-                 "EMOTION_PLATFORM_SERVING_TEXT_BATCHING": str(batching).lower(),
-                 "BENTOML_HOME": str(work / "bentoml-home")}
-    text_bodies = [(json.dumps({"utterances": [t]}).encode(), "application/json") for t in texts]
+    env = service_env(env, work, key) | {"EMOTION_PLATFORM_SERVING_TEXT_BATCHING": str(batching).lower()}
     media_body = [multipart(clip, clip.name)]
-    results: list[LoadResult] = []
     log = work / f"server-batching-{batching}.log"
     with local_server(env=env, log=log) as url:
         port = int(url.rsplit(":", 1)[1])
         info = asyncio.run(Connection(port).request("/model_info", b"{}", "application/json", key))[1]
         model_info = json.loads(info)
-        asyncio.run(drive(port, key, "/classify_text", text_bodies, 8, 200, 30, "warm-up", batching))
+        asyncio.run(drive(port, key, "/classify_text", text_bodies(texts), 8, 200, 30, "warm-up", batching))
+        results = [text_level(port, key, texts, args, c, "text", batching, url) for c in CONCURRENCY]
         asyncio.run(drive(port, key, "/classify_media", media_body, 1, 1, 60, "warm-up", batching))
-        for c in CONCURRENCY:
-            total = args.text_requests if c > 1 else min(args.text_requests, 1000)
-            results.append(measured(url, key, drive(port, key, "/classify_text", text_bodies, c, total,
-                                                    args.max_seconds, "text", batching, args.ramp_s)))
-            print(f"  text c={c}: {results[-1].summary()}", flush=True)
         for c in CONCURRENCY:
             results.append(measured(url, key, drive(port, key, "/classify_media", media_body, c, max(c, 4),
                                                     args.max_seconds, "media", batching, args.ramp_s)))
@@ -325,8 +375,7 @@ def cold_start(env: dict[str, str], work: Path, clip: Path, text: str, warm_repe
     """The first requests a fresh worker serves against warm ones: a one-worker server (so the first
     request surely lands on a new worker), timed from the moment it reports ready."""
     key = secrets.token_urlsafe(16)
-    env = env | {"EMOTION_PLATFORM_SERVING_API_KEYS": key, "EMOTION_PLATFORM_SERVING_MODE": "production",
-                 "EMOTION_PLATFORM_SERVING_WORKERS": "1", "BENTOML_HOME": str(work / "bentoml-home")}
+    env = service_env(env, work, key) | {"EMOTION_PLATFORM_SERVING_WORKERS": "1"}
     media_body, media_type = multipart(clip, clip.name)
     text_body = json.dumps({"utterances": [text]}).encode()
 
@@ -371,6 +420,155 @@ async def classify_once(port: int, key: str, body: bytes, content_type: str) -> 
     return round(time.perf_counter() - started, 2), json.loads(payload)["timing_s"]
 
 
+# --- the peer: the same text model behind a plain FastAPI + transformers server ---------------------
+
+PEER_APP = Path(__file__).with_name("peer_server.py")
+PEER_RESULTS = PROJECT_ROOT / "bench" / "results" / "peer.json"
+PEER_THREADS = ("split", "default")  # torch threads per peer worker: cores / workers, or torch's default
+PROBE_UTTERANCES = 20
+
+
+def peer_model_dir(env: dict[str, str], work: Path) -> Path:
+    """The text model the service serves (``text/`` of the registered champion bundle), downloaded from
+    MLflow as a user would."""
+    import mlflow
+    from mlflow.models import Model
+
+    settings = PlatformSettings()
+    uri = env.get("EMOTION_PLATFORM_MLFLOW_TRACKING_URI", settings.tracking_uri)
+    name = env.get("EMOTION_PLATFORM_REGISTERED_MODEL", settings.registered_model)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}@champion",
+                                                     dst_path=str(work / "peer-model")))
+    bundle = Model.load(str(local / "MLmodel")).flavors["python_function"]["artifacts"]["bundle"]["path"]
+    return local / bundle / "text"
+
+
+@contextlib.contextmanager
+def peer_server(model_dir: Path, workers: int, torch_threads: int | None, log: Path,
+                timeout_s: float = 180.0) -> Iterator[int]:
+    """``uvicorn peer_server:app --workers <workers>`` on loopback until the block ends; yields its port."""
+    port = free_port()
+    env = os.environ | {"PEER_MODEL_DIR": str(model_dir)}
+    if torch_threads is not None:
+        env["PEER_TORCH_THREADS"] = str(torch_threads)
+    command = [str(Path(sys.executable).with_name("uvicorn")), "peer_server:app", "--app-dir", str(PEER_APP.parent),
+               "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not peer_ready(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServerFailed(f"the peer server did not start (exit {process.poll()}):\n{tail(log)}")
+            time.sleep(0.5)
+        yield port
+    finally:
+        stop(process)
+
+
+def peer_ready(port: int) -> bool:
+    import httpx
+
+    try:
+        return httpx.post(f"http://{HOST}:{port}/classify_text", json={"utterances": ["ready?"]},
+                          timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def probe_answers(port: int, key: str, texts: list[str]) -> list[dict[str, float]]:
+    """The emotion distribution a server gives each of ``texts``, one request per utterance."""
+    connection = Connection(port)
+    try:
+        answers = []
+        for text in texts:
+            status, payload = await connection.request("/classify_text", json.dumps({"utterances": [text]}).encode(),
+                                                       "application/json", key)
+            if status != 200:
+                raise SystemExit(f"/classify_text answered {status}: {payload[:300]!r}")
+            answers.append(json.loads(payload)[0]["emotions"])
+        return answers
+    finally:
+        await connection.close()
+
+
+def largest_gap(a: list[dict[str, float]], b: list[dict[str, float]]) -> float:
+    """The largest difference between two servers' probabilities for the same utterances."""
+    return max(abs(x[e] - y[e]) for x, y in zip(a, b, strict=True) for e in x)
+
+
+def torch_threads_for(threads: str, workers: int) -> int | None:
+    """A peer configuration's torch threads per worker: "split" the cores as the service does; "default": torch's."""
+    return max(1, len(os.sched_getaffinity(0)) // workers) if threads == "split" else None
+
+
+def run_comparison(args, env: dict[str, str], work: Path, texts: list[str]
+                   ) -> tuple[dict[str, list[LoadResult]], dict[str, list[dict[str, float]]], dict]:
+    """The service (batching on) and each peer configuration of ``--peer-threads`` up side by side, idle
+    but for the level being driven: at each concurrency the service's level, then each peer's, so that
+    what else the machine runs meanwhile weighs on them alike. Returns the levels and the answers to
+    the probe utterances, by server ("service" or the peer configuration), and the service's model info."""
+    key = secrets.token_urlsafe(16)
+    model_dir = peer_model_dir(env, work)
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(local_server(env=service_env(env, work, key), log=work / "server-comparison.log"))
+        info = json.loads(asyncio.run(Connection(int(url.rsplit(":", 1)[1])).request(
+            "/model_info", b"{}", "application/json", key))[1])
+        servers = {"service": (int(url.rsplit(":", 1)[1]), key, url)}
+        for threads in args.peer_threads:
+            print(f"peer (torch threads: {threads}): starting uvicorn ...", flush=True)
+            port = stack.enter_context(peer_server(model_dir, info["workers"],
+                                                   torch_threads_for(threads, info["workers"]),
+                                                   work / f"peer-{threads}.log"))
+            servers[threads] = (port, "", None)
+        answers, results = {}, {name: [] for name in servers}
+        for name, (port, server_key, _) in servers.items():
+            answers[name] = asyncio.run(probe_answers(port, server_key, texts[:PROBE_UTTERANCES]))
+            asyncio.run(drive(port, server_key, "/classify_text", text_bodies(texts), 8, 200, 30, "warm-up", False))
+        for c in CONCURRENCY:
+            for name, (port, server_key, service_url) in servers.items():
+                kind = "text" if name == "service" else f"peer ({name})"
+                results[name].append(text_level(port, server_key, texts, args, c, kind, name == "service",
+                                                service_url))
+    return results, answers, info
+
+
+def peer_comparison(console: Console, results: dict[str, list[LoadResult]],
+                    answers: dict[str, list[dict[str, float]]], workers: int) -> dict:
+    """Print the service's text levels beside each peer's (ok/s and p95, and service/peer); their record."""
+    table = Table(title="/classify_text, 1 utterance per request: the service (adaptive batching on) vs a plain "
+                        f"FastAPI + transformers server of the same model (uvicorn, {workers} workers), levels "
+                        "interleaved")
+    for col in ("peer torch threads", "conc.", "service ok/s", "service p95 ms", "peer ok/s", "peer p95 ms",
+                "peer 5xx+conn.", "ok/s service/peer", "p95 service/peer"):
+        table.add_column(col, justify="right")
+    by_concurrency = {r.concurrency: r for r in results["service"]}
+    record = {"service": [r.summary() for r in results["service"]]}
+    for threads, levels in results.items():
+        if threads == "service":
+            continue
+        torch_threads = torch_threads_for(threads, workers)
+        label = f"{torch_threads} (cores/workers)" if torch_threads else "torch default"
+        rows = []
+        for peer in levels:
+            ours = by_concurrency[peer.concurrency]
+            ratio = ours.throughput / peer.throughput if peer.throughput else float("nan")
+            p95_ratio = ours.percentile(95) / peer.percentile(95)
+            table.add_row(label, str(peer.concurrency), f"{ours.throughput:.1f}", f"{ours.percentile(95):.0f}",
+                          f"{peer.throughput:.1f}", f"{peer.percentile(95):.0f}",
+                          str(peer.server_errors + peer.connection_errors), f"{ratio:.2f}x", f"{p95_ratio:.2f}x")
+            rows.append(peer.summary() | {"throughput_ratio_service_over_peer": round(ratio, 2),
+                                          "p95_ratio_service_over_peer": round(p95_ratio, 2)})
+        gap = largest_gap(answers["service"], answers[threads])
+        console.print(f"peer ({label}) vs service: largest probability difference over {len(answers[threads])} "
+                      f"utterances {gap:.4f} (the service may run the model in bfloat16)")
+        record[threads] = {"torch_threads": torch_threads, "probability_gap": round(gap, 4), "results": rows}
+    console.print(table)
+    return record
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--text-requests", type=int, default=10_000, help="text requests per load level")
@@ -383,9 +581,19 @@ def main() -> None:
     parser.add_argument("--workers", default="auto", help="server processes (EMOTION_PLATFORM_SERVING_WORKERS)")
     parser.add_argument("--cold-start-only", action="store_true",
                         help="only the first request of a fresh worker against warm ones")
+    parser.add_argument("--peer-only", action="store_true",
+                        help="only text through the service (batching on) and through the FastAPI peer")
+    parser.add_argument("--peer-threads", default=",".join(PEER_THREADS),
+                        help="peer configurations, comma-separated: split (torch threads = cores / workers, as "
+                             "the service) and/or default (torch's default); empty: no peer")
     args = parser.parse_args()
     if args.quick:
         args.text_requests, args.minute_repeats = 1000, 1
+    args.peer_threads = [t for t in args.peer_threads.split(",") if t]
+    if not set(args.peer_threads) <= set(PEER_THREADS):
+        parser.error(f"--peer-threads takes {', '.join(PEER_THREADS)}")
+    if args.peer_only and not args.peer_threads:
+        parser.error("--peer-only needs at least one --peer-threads configuration")
     console = Console(width=150)
     machine_before = cpu_times()
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
@@ -394,21 +602,32 @@ def main() -> None:
         env = env | {"EMOTION_PLATFORM_SERVING_WORKERS": args.workers}
         texts = meld_utterances()
         clip = librivox_clips()[0].path
-        console.print("[bold]cold start[/bold]: a fresh one-worker server, its first requests against warm ones")
-        cold = cold_start(env, work, clip, texts[0])
-        if args.cold_start_only:
-            return
-        minute = minute_of_speech(work / "minute.wav")
-        runs = {}
-        for batching in (True, False):
-            console.print(f"[bold]batching {'on' if batching else 'off'}[/bold]: starting the server ...")
-            runs[batching] = run_mode(batching, args, env, work, texts, clip, minute)
-    info = runs[True][1]
+        comparison = None
+        if not args.peer_only:
+            console.print("[bold]cold start[/bold]: a fresh one-worker server, its first requests against warm ones")
+            cold = cold_start(env, work, clip, texts[0])
+            if args.cold_start_only:
+                return
+            minute = minute_of_speech(work / "minute.wav")
+            runs = {}
+            for batching in (True, False):
+                console.print(f"[bold]batching {'on' if batching else 'off'}[/bold]: starting the server ...")
+                runs[batching] = run_mode(batching, args, env, work, texts, clip, minute)
+        if args.peer_threads:
+            console.print("[bold]service vs peer[/bold]: the service (batching on) and the FastAPI peer side by side")
+            comparison = run_comparison(args, env, work, texts)
+    info = comparison[2] if args.peer_only else runs[True][1]
     console.print(f"model: {model_line}; serving version {info['version']} on {info['device']} ({info['precision']}); "
                   f"transcriber {info['transcriber']['backend']} {info['transcriber']['model']} on "
                   f"{info['transcriber']['device']}; {info['workers']} workers x {info['torch_threads']} torch "
                   "threads; "
                   f"clients connect over {args.ramp_s} s; {describe(machine_before)}")
+    peer_record = peer_comparison(console, comparison[0], comparison[1], info["workers"]) if comparison else {}
+    if args.peer_only:
+        atomic.write_json(PEER_RESULTS, {"model": model_line, "model_info": info, "cpu_count": os.cpu_count(),
+                                         "ramp_s": args.ramp_s, "comparison": peer_record})
+        console.print(f"written: {PEER_RESULTS}")
+        return
     table = Table(title="bench/serving.py: /classify_text (1 utterance per request) and /classify_media "
                         f"({clip.name}), batching on vs off (baseline)")
     for col in ("API", "batching", "conc.", "requests", "ok/s", "p50 ms", "p95 ms", "p99 ms", "4xx", "5xx",
@@ -446,7 +665,8 @@ def main() -> None:
               "cold_start": cold,
               "minute_clip_s": {"batching_on": runs[True][1]["minute_clip_s"],
                                 "batching_off": runs[False][1]["minute_clip_s"]},
-              "targets": {name: {"met": ok, "value": value} for name, ok, value in verdicts}}
+              "targets": {name: {"met": ok, "value": value} for name, ok, value in verdicts},
+              "peer": peer_record}
     atomic.write_json(RESULTS, record)
     console.print(f"written: {RESULTS}")
 
