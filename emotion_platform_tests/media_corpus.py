@@ -139,3 +139,13 @@ def settle(folder: Path, age_s: float = 60.0) -> None:
     for path in folder.rglob("*"):
         if not path.is_symlink():
             os.utime(path, (past, past))
+
+
+def long_reading(dest: Path, clips: list[Path], repeats: int = 3) -> Path:
+    """The LibriVox clips read ``repeats`` times over into one WAV (~75 s for 3): long enough that its
+    transcription takes seconds, for tests that interrupt it or need room on a disk."""
+    listing = dest.with_suffix(".txt")
+    listing.write_text("".join(f"file '{clip}'\n" for clip in clips * repeats))
+    _ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), str(dest))
+    listing.unlink()
+    return dest

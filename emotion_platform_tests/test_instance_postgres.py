@@ -144,16 +144,12 @@ def test_postgres_going_away_mid_run_ends_the_command_and_the_next_one_finishes(
     import sys
     import time
 
-    from emotion_platform.lib.media.ffmpeg import tool
-    from emotion_platform_tests.media_corpus import settle
+    from emotion_platform_tests.media_corpus import long_reading, settle
 
     server.create_database("dagster_outage")  # its own runs and partitions, apart from the other tests
     inbox = tmp_path / "data" / "inbox"
     inbox.mkdir(parents=True)
-    listing = tmp_path / "clips.txt"
-    listing.write_text("".join(f"file '{clip.path}'\n" for clip in librivox * 3))
-    subprocess.run([tool("ffmpeg"), "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                    str(inbox / "long reading.wav")], check=True)  # ~75 s: a few seconds of transcription
+    long_reading(inbox / "long reading.wav", [clip.path for clip in librivox])  # ~75 s: seconds to transcribe
     settle(inbox)
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMOTION_PLATFORM_")} | {
         "EMOTION_PLATFORM_DEPLOYMENT": "scale", "EMOTION_PLATFORM_PG_HOST": server.host,

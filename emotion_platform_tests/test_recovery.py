@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from emotion_platform.lib.atomic import TEMP_MARKER
-from emotion_platform_tests.media_corpus import settle
+from emotion_platform_tests.media_corpus import long_reading, settle
 from emotion_platform_tests.test_cli import run_cli
 
 # Fields that measure this run rather than describe the media.
@@ -135,14 +135,10 @@ def test_the_next_predict_finishes_what_a_killed_one_left(tmp_path, librivox, ch
 
 def test_a_full_disk_fails_the_run_without_blaming_the_file_and_the_next_ingest_finishes(tmp_path, librivox,
                                                                                           small_disk) -> None:
-    from emotion_platform.lib.media.ffmpeg import tool
-
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    listing = tmp_path / "clips.txt"
-    listing.write_text("".join(f"file '{clip.path}'\n" for clip in librivox * 3))
-    subprocess.run([tool("ffmpeg"), "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
-                    str(inbox / "long reading.wav")], check=True)  # 2.4 MB stored, 4.8 MB decoded: over 4 MiB
+    # 2.4 MB stored, 4.8 MB decoded: over 4 MiB
+    long_reading(inbox / "long reading.wav", [clip.path for clip in librivox])
     settle(inbox)
     env = _environment(tmp_path) | {"EMOTION_PLATFORM_DATA_DIR": str(small_disk / "data"),
                                     "EMOTION_PLATFORM_INBOX_DIR": str(inbox)}

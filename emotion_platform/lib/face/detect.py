@@ -40,10 +40,11 @@ def cascade_path() -> Path:
     return Path(cv2.data.haarcascades) / CASCADE_FILE
 
 
-def _rotate(gray: np.ndarray, angle: float) -> np.ndarray:
-    h, w = gray.shape
+def rotate(image: np.ndarray, angle: float) -> np.ndarray:
+    """``image`` (grey or colour) turned by ``angle`` degrees about its centre, edges replicated."""
+    h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 @dataclass
@@ -66,7 +67,7 @@ class FaceDetector:
             raise RuntimeError(f"the Haar cascade {path} did not load (opencv-python-headless<5 ships it)")
 
     def _find(self, small: np.ndarray, scale: float, angle: float) -> list[FaceBox]:
-        image = small if angle == 0 else _rotate(small, angle)
+        image = small if angle == 0 else rotate(small, angle)
         side = max(24, round(self.min_face_px * scale))  # 24 px is the cascade's own window
         boxes, _, weights = self._cascade.detectMultiScale3(
             image, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(side, side),
@@ -83,5 +84,5 @@ class FaceDetector:
         small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         candidates = [found for angle in (0.0, *self.tilt_angles) if (found := self._find(small, scale, angle))]
         best = max(candidates, key=lambda found: max(box.score for box in found), default=[])
-        image = gray if not best or best[0].angle == 0 else _rotate(gray, best[0].angle)
+        image = gray if not best or best[0].angle == 0 else rotate(gray, best[0].angle)
         return [(box, image[box.y : box.y + box.h, box.x : box.x + box.w]) for box in best]

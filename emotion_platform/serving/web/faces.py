@@ -16,6 +16,7 @@ from pathlib import Path
 
 import cv2
 
+from emotion_platform.lib.face.detect import rotate
 from emotion_platform.lib.face.frames import FrameIndex
 from emotion_platform.lib.media import decode
 
@@ -56,9 +57,7 @@ def save_face_crops(video: Path, result: dict, dest: Path, fps: float, max_side:
             if image is None:
                 continue
             if face["angle"]:
-                h, w = image.shape[:2]
-                matrix = cv2.getRotationMatrix2D((w / 2, h / 2), face["angle"], 1.0)
-                image = cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                image = rotate(image, face["angle"])  # as the detector turned the frame before cutting
             x, y, bw, bh = face["box"]
             crop = image[max(0, y): y + bh, max(0, x): x + bw]
             if crop.size == 0:
