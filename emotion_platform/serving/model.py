@@ -97,6 +97,9 @@ def _on_device(bundle: EmotionBundle, device: str, precision: str, prepack: bool
         bundle.text = with_reduced_precision(bundle.text, dtype)
     if prepack:
         bundle.text = with_prepacked_linears(bundle.text, PROBES, PROBE_CONTEXTS)
+    # Adaptive batching makes a new (rows x length) shape with nearly every batch; unbucketed, a worker's
+    # memory climbs with the shapes it has seen (docs/benchmarks.md, "Soak").
+    bundle.text.bucket_shapes = True
     return bundle
 
 

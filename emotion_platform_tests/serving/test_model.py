@@ -14,6 +14,7 @@ from emotion_platform.serving.model import NoModelToServe, load_from_registry, r
 def test_loads_the_version_behind_the_alias(champion) -> None:
     loaded = load_from_registry(champion.tracking_uri, champion.name, "champion", "cpu", precision="float32")
     assert (loaded.version, loaded.device, loaded.precision) == (champion.version, "cpu", "float32")
+    assert loaded.bundle.text.bucket_shapes  # served batches run at a few bucketed shapes
 
 
 def test_reduced_precision_follows_the_device_and_the_cpu(monkeypatch) -> None:

@@ -13,13 +13,25 @@ from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.metrics import softmax
 
 META_FILE = "emotion_model.json"
+# Shape buckets (``bucket_shapes``): padded lengths are multiples of LENGTH_STEP tokens, and a batch of n
+# rows runs as the smallest ROW_BUCKETS entry >= n (empty rows fill it; their outputs are dropped).
+LENGTH_STEP = 16
+ROW_BUCKETS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64)
+
+
+def bucketed_rows(rows: int) -> int:
+    """The number of rows a batch of ``rows`` runs as: the smallest bucket that holds it."""
+    return next((bucket for bucket in ROW_BUCKETS if bucket >= rows), rows)
 
 
 @dataclass
 class TextEmotionModel:
     """A sequence classifier over (utterance, previous utterance) pairs, with its tokenizer.
 
-    ``predict_proba`` returns calibrated probabilities in :data:`EMOTIONS` order.
+    ``predict_proba`` returns calibrated probabilities in :data:`EMOTIONS` order. With ``bucket_shapes``
+    every forward pass has one of a few dozen shapes (rows x padded length, see :func:`bucketed_rows`):
+    a serving process under adaptive batching otherwise sees a new shape with nearly every batch, and
+    the allocator's and oneDNN's per-shape state grows its memory (docs/benchmarks.md, soak).
     """
 
     model: torch.nn.Module
@@ -28,6 +40,7 @@ class TextEmotionModel:
     use_context: bool = True
     temperature: float = 1.0
     device: str = "cpu"
+    bucket_shapes: bool = False
 
     @classmethod
     def load(cls, model_dir: Path, device: str = "cpu") -> TextEmotionModel:
@@ -53,8 +66,14 @@ class TextEmotionModel:
         pairs = contexts if (self.use_context and contexts is not None) else None
         if pairs is not None:
             pairs = [c or "" for c in pairs]
-        batch = self.tokenizer(list(texts), pairs, truncation="longest_first",
-                               max_length=self.max_length, padding=True, return_tensors="pt")
+        texts = list(texts)
+        if self.bucket_shapes:
+            filler = bucketed_rows(len(texts)) - len(texts)
+            texts += [""] * filler
+            pairs = pairs + [""] * filler if pairs is not None else None
+        batch = self.tokenizer(texts, pairs, truncation="longest_first", max_length=self.max_length,
+                               padding=True, pad_to_multiple_of=LENGTH_STEP if self.bucket_shapes else None,
+                               return_tensors="pt")
         return {k: v.to(self.device) for k, v in batch.items()}
 
     @torch.inference_mode()
@@ -62,8 +81,9 @@ class TextEmotionModel:
         out = []
         for start in range(0, len(texts), batch_size):
             ctx = contexts[start : start + batch_size] if contexts is not None else None
-            batch = self.encode(texts[start : start + batch_size], ctx)
-            out.append(self.model(**batch).logits.float().cpu().numpy())
+            rows = texts[start : start + batch_size]
+            batch = self.encode(rows, ctx)
+            out.append(self.model(**batch).logits[: len(rows)].float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, len(EMOTIONS)), dtype=np.float32)
 
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 64) -> np.ndarray:
