@@ -13,15 +13,18 @@ from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.metrics import softmax
 
 META_FILE = "emotion_model.json"
-# Shape buckets (``bucket_shapes``): padded lengths are multiples of LENGTH_STEP tokens, and a batch of n
-# rows runs as the smallest ROW_BUCKETS entry >= n (empty rows fill it; their outputs are dropped).
+# Shape buckets (``bucket_shapes``): a batch of n rows runs as chunks of power-of-two rows (see
+# :func:`row_chunks`), each padded to a multiple of LENGTH_STEP tokens.
 LENGTH_STEP = 16
-ROW_BUCKETS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64)
 
 
-def bucketed_rows(rows: int) -> int:
-    """The number of rows a batch of ``rows`` runs as: the smallest bucket that holds it."""
-    return next((bucket for bucket in ROW_BUCKETS if bucket >= rows), rows)
+def row_chunks(rows: int) -> list[int]:
+    """The power-of-two chunk sizes a batch of ``rows`` runs as, largest first: 23 -> [16, 4, 2, 1].
+
+    Every chunk is a real row (no padding rows, no wasted compute), and a batch of at most 64 rows has
+    only seven chunk sizes.
+    """
+    return [1 << bit for bit in reversed(range(rows.bit_length())) if rows >> bit & 1]
 
 
 @dataclass
@@ -29,9 +32,10 @@ class TextEmotionModel:
     """A sequence classifier over (utterance, previous utterance) pairs, with its tokenizer.
 
     ``predict_proba`` returns calibrated probabilities in :data:`EMOTIONS` order. With ``bucket_shapes``
-    every forward pass has one of a few dozen shapes (rows x padded length, see :func:`bucketed_rows`):
-    a serving process under adaptive batching otherwise sees a new shape with nearly every batch, and
-    the allocator's and oneDNN's per-shape state grows its memory (docs/benchmarks.md, soak).
+    every forward pass has one of a few dozen shapes: the rows, sorted by length, run in power-of-two
+    chunks (:func:`row_chunks`), each padded to a multiple of :data:`LENGTH_STEP` tokens. A serving
+    process under adaptive batching otherwise sees a new shape with nearly every batch, and the
+    allocator's and oneDNN's per-shape state grows its memory (docs/benchmarks.md, soak).
     """
 
     model: torch.nn.Module
@@ -57,33 +61,50 @@ class TextEmotionModel:
         model_dir.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(model_dir))
         self.tokenizer.save_pretrained(str(model_dir))
-        meta = {"labels": list(EMOTIONS), "max_length": self.max_length, "use_context": self.use_context,
-                "temperature": self.temperature}
+        meta = {
+            "labels": list(EMOTIONS),
+            "max_length": self.max_length,
+            "use_context": self.use_context,
+            "temperature": self.temperature,
+        }
         (model_dir / META_FILE).write_text(json.dumps(meta, indent=2))
         return model_dir
 
+    def tokenize(self, texts: list[str], contexts: list[str] | None = None) -> list[dict[str, list[int]]]:
+        """Token ids of each (utterance, previous utterance) pair, truncated to ``max_length``, unpadded."""
+        pairs = [c or "" for c in contexts] if (self.use_context and contexts is not None) else None
+        encoded = self.tokenizer(list(texts), pairs, truncation="longest_first", max_length=self.max_length)
+        return [{key: encoded[key][row] for key in encoded} for row in range(len(texts))]
+
+    def pad(self, rows: list[dict[str, list[int]]]) -> dict[str, torch.Tensor]:
+        """A batch of tokenized rows as tensors on the model's device (lengths in steps of LENGTH_STEP
+        with ``bucket_shapes``)."""
+        step = LENGTH_STEP if self.bucket_shapes else None
+        batch = self.tokenizer.pad(rows, padding=True, pad_to_multiple_of=step, return_tensors="pt")
+        return {key: value.to(self.device) for key, value in batch.items()}
+
     def encode(self, texts: list[str], contexts: list[str] | None = None) -> dict[str, torch.Tensor]:
-        pairs = contexts if (self.use_context and contexts is not None) else None
-        if pairs is not None:
-            pairs = [c or "" for c in pairs]
-        texts = list(texts)
-        if self.bucket_shapes:
-            filler = bucketed_rows(len(texts)) - len(texts)
-            texts += [""] * filler
-            pairs = pairs + [""] * filler if pairs is not None else None
-        batch = self.tokenizer(texts, pairs, truncation="longest_first", max_length=self.max_length,
-                               padding=True, pad_to_multiple_of=LENGTH_STEP if self.bucket_shapes else None,
-                               return_tensors="pt")
-        return {k: v.to(self.device) for k, v in batch.items()}
+        return self.pad(self.tokenize(texts, contexts))
+
+    def _forward(self, rows: list[dict[str, list[int]]]) -> np.ndarray:
+        return self.model(**self.pad(rows)).logits.float().cpu().numpy()
+
+    def _forward_bucketed(self, rows: list[dict[str, list[int]]]) -> np.ndarray:
+        """Logits of ``rows`` in their order, run shortest first in power-of-two chunks."""
+        order = sorted(range(len(rows)), key=lambda row: len(rows[row]["input_ids"]))
+        logits = np.zeros((len(rows), len(EMOTIONS)), dtype=np.float32)
+        start = 0
+        for size in sorted(row_chunks(len(rows))):
+            chunk = order[start : start + size]
+            logits[chunk] = self._forward([rows[row] for row in chunk])
+            start += size
+        return logits
 
     @torch.inference_mode()
     def logits(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 64) -> np.ndarray:
-        out = []
-        for start in range(0, len(texts), batch_size):
-            ctx = contexts[start : start + batch_size] if contexts is not None else None
-            rows = texts[start : start + batch_size]
-            batch = self.encode(rows, ctx)
-            out.append(self.model(**batch).logits[: len(rows)].float().cpu().numpy())
+        tokenized = self.tokenize(texts, contexts) if texts else []
+        forward = self._forward_bucketed if self.bucket_shapes else self._forward
+        out = [forward(tokenized[start : start + batch_size]) for start in range(0, len(tokenized), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, len(EMOTIONS)), dtype=np.float32)
 
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 64) -> np.ndarray:

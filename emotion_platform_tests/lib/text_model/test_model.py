@@ -6,7 +6,7 @@ import numpy as np
 
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.text_model.encoder import tiny_encoder_dir
-from emotion_platform.lib.text_model.model import LENGTH_STEP, TextEmotionModel, bucketed_rows
+from emotion_platform.lib.text_model.model import LENGTH_STEP, TextEmotionModel, row_chunks
 
 
 def test_an_untrained_head_gives_a_distribution_over_the_seven_emotions(tmp_path) -> None:
@@ -18,20 +18,32 @@ def test_an_untrained_head_gives_a_distribution_over_the_seven_emotions(tmp_path
     assert text.probability_gap(text, ["Oh my god!"]) == 0.0
 
 
-def test_bucketed_rows_round_a_batch_up_to_the_next_bucket() -> None:
-    assert [bucketed_rows(n) for n in (1, 3, 5, 9, 13, 17, 33, 49, 64)] == [1, 4, 8, 12, 16, 24, 48, 64, 64]
-    assert bucketed_rows(65) == 65  # beyond the largest bucket a batch runs at its own size
+def test_row_chunks_split_a_batch_into_powers_of_two() -> None:
+    assert row_chunks(23) == [16, 4, 2, 1]
+    assert row_chunks(64) == [64] and row_chunks(1) == [1] and row_chunks(0) == []
+    assert all(sum(row_chunks(n)) == n for n in range(1, 200))
+    assert {size for n in range(1, 65) for size in row_chunks(n)} == {1, 2, 4, 8, 16, 32, 64}
 
 
 def test_shape_buckets_keep_the_answers_and_bound_the_shapes(tmp_path) -> None:
     text = TextEmotionModel.untrained(tiny_encoder_dir(tmp_path / "encoder"), max_length=96)
-    utterances = ["Oh my god!", "Fine.", "I can't believe you did that to me, after all these years together.",
-                  "What?", "No way."]
-    exact = text.predict_proba(utterances)
+    utterances = [
+        "Oh my god!",
+        "Fine.",
+        "I can't believe you did that to me, after all these years together.",
+        "What?",
+        "No way.",
+        "You never listen to a single word I say, do you?",
+        "Okay.",
+    ]
+    contexts = ["", "Oh my god!", "Fine.", "", "What?", "", "Whatever you want."]
+    exact = text.predict_proba(utterances, contexts)
+    shapes: list[tuple[int, int]] = []
+    text.model.register_forward_pre_hook(
+        lambda _module, _args, kwargs: shapes.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
+    )
     text.bucket_shapes = True
-    batch = text.encode(utterances)
-    rows, length = batch["input_ids"].shape
-    assert rows == 8 and length % LENGTH_STEP == 0
-    bucketed = text.predict_proba(utterances)
-    assert bucketed.shape == (len(utterances), len(EMOTIONS))
-    assert np.allclose(bucketed, exact, atol=1e-5)
+    bucketed = text.predict_proba(utterances, contexts)
+    assert sorted(rows for rows, _ in shapes) == [1, 2, 4]  # 7 rows = 4 + 2 + 1, no padding rows
+    assert all(length % LENGTH_STEP == 0 for _, length in shapes)
+    assert np.allclose(bucketed, exact, atol=1e-5)  # same answers, in the callers' order
