@@ -92,8 +92,9 @@ def profile_key(model_name: str, snr_db: float) -> str:
     return hashlib.sha256(f"{model_name}\n{snr_db}\n{code}".encode()).hexdigest()[:12]
 
 
-def profiles(bundle, data: pd.DataFrame, train: pd.DataFrame, datasets_dir: Path, cache: Path, snr_db: float,
-             folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+def profiles(
+    bundle, data: pd.DataFrame, train: pd.DataFrame, datasets_dir: Path, cache: Path, snr_db: float, folder: Path
+) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
     """Profile columns of the reference and of every pool windows are drawn from (cached in ``folder``)."""
     import json
 
@@ -109,12 +110,14 @@ def profiles(bundle, data: pd.DataFrame, train: pd.DataFrame, datasets_dir: Path
         rows = inputs_from_examples(pool, cache, bundle.speech)
         frames[f"pool-{source}"] = profile_columns(bundle, rows, reference.reducer)[0]
         if source == "ravdess_speech":
-            noisy = ProfileInput(rows.texts, rows.contexts, noisy_features(pool, cache, snr_db), rows.groups,
-                                 rows.speech)  # noisy descriptors; the speech embeddings stay the clean ones
+            noisy = ProfileInput(
+                rows.texts, rows.contexts, noisy_features(pool, cache, snr_db), rows.groups, rows.speech
+            )  # noisy descriptors; the speech embeddings stay the clean ones
             frames["noisy"] = profile_columns(bundle, noisy, reference.reducer)[0]
     other = load_speech(datasets_dir, ["emodb_2s", "nemo_pl"])
-    other = pd.concat([other[other["source"] == "emodb_2s"],
-                       other[other["source"] == "nemo_pl"].sample(400, random_state=0)]).reset_index(drop=True)
+    other = pd.concat(
+        [other[other["source"] == "emodb_2s"], other[other["source"] == "nemo_pl"].sample(400, random_state=0)]
+    ).reset_index(drop=True)
     profiled = profile_columns(bundle, inputs_from_examples(other, cache, bundle.speech), reference.reducer)[0]
     for source in ("emodb_2s", "nemo_pl"):
         frames[source] = profiled[other["source"].to_numpy() == source].reset_index(drop=True)
@@ -129,11 +132,14 @@ def profiles(bundle, data: pd.DataFrame, train: pd.DataFrame, datasets_dir: Path
 def baseline_drift(reference: pd.DataFrame, current: pd.DataFrame) -> bool:
     """Evidently's defaults: automatic tests per column, p < 0.05 (or distance > 0.1), drift at share 0.5."""
     columns = [c for c in reference.columns if current[c].notna().sum() >= 2]
-    definition = DataDefinition(numerical_columns=[c for c in columns if c not in CATEGORICAL_COLUMNS],
-                                categorical_columns=[c for c in columns if c in CATEGORICAL_COLUMNS])
+    definition = DataDefinition(
+        numerical_columns=[c for c in columns if c not in CATEGORICAL_COLUMNS],
+        categorical_columns=[c for c in columns if c in CATEGORICAL_COLUMNS],
+    )
     snapshot = Report([DataDriftPreset(columns=columns)]).run(
         current_data=Dataset.from_pandas(current[columns].reset_index(drop=True), data_definition=definition),
-        reference_data=Dataset.from_pandas(reference[columns].reset_index(drop=True), data_definition=definition))
+        reference_data=Dataset.from_pandas(reference[columns].reset_index(drop=True), data_definition=definition),
+    )
     count = next(m for m in snapshot.dict()["metrics"] if m["config"]["type"].endswith("DriftedColumnsCount"))
     return count["value"]["share"] >= 0.5
 
@@ -153,9 +159,13 @@ def main() -> None:
     policy = DriftPolicy()
     started, machine_before = time.perf_counter(), cpu_times()
 
-    data = assign_splits(pd.concat([load_text(settings.datasets_dir, ["meld"]),
-                                    load_speech(settings.datasets_dir, ["ravdess_speech"])], ignore_index=True),
-                         seed=13)
+    data = assign_splits(
+        pd.concat(
+            [load_text(settings.datasets_dir, ["meld"]), load_speech(settings.datasets_dir, ["ravdess_speech"])],
+            ignore_index=True,
+        ),
+        seed=13,
+    )
     train = data[data["split"] == "train"]
     if args.model_uri:
         from emotion_platform.lib.tracking import load_registered_bundle
@@ -195,7 +205,9 @@ def main() -> None:
         "EmoDB (German, 2 s clips)": (True, lambda: single(sources["emodb_2s"])),
         "nEMO (Polish)": (True, lambda: single(sources["nemo_pl"])),
         f"held-out mixture, audio + white noise {args.snr_db:g} dB SNR": (
-            True, lambda: mixture(pool_profiles | {"ravdess_speech": noisy_profile})),
+            True,
+            lambda: mixture(pool_profiles | {"ravdess_speech": noisy_profile}),
+        ),
     }
     table = Table(title=f"drift decisions, windows of {args.window_rows} rows")
     for col in ("windows", "shifted?", "flagged (ours)", "flagged (Evidently defaults)", "median drifted share (ours)"):
@@ -217,22 +229,33 @@ def main() -> None:
             base += baseline_drift(ref, window)
             shares.append(summary.drifted_share)
         totals[shifted] = [totals[shifted][0] + count, totals[shifted][1] + ours, totals[shifted][2] + base]
-        table.add_row(str(count), "yes" if shifted else "no", f"{ours}/{count}", f"{base}/{count}",
-                      f"{np.median(shares):.3f}", kind)
+        table.add_row(
+            str(count),
+            "yes" if shifted else "no",
+            f"{ours}/{count}",
+            f"{base}/{count}",
+            f"{np.median(shares):.3f}",
+            kind,
+        )
     console.print(table)
     console.print(f"first report of each kind: {reports}/window-kind<0..{len(kinds) - 1}>.html")
     n0, fa, fa_base = totals[False]
     n1, det, det_base = totals[True]
     console.print(f"false-alarm rate: {fa / n0:.1%} ({fa}/{n0}); Evidently defaults {fa_base / n0:.1%}   target <= 5%")
-    console.print(f"detection rate:   {det / n1:.1%} ({det}/{n1}); Evidently defaults {det_base / n1:.1%}   "
-                  "target >= 95%")
+    console.print(
+        f"detection rate:   {det / n1:.1%} ({det}/{n1}); Evidently defaults {det_base / n1:.1%}   target >= 95%"
+    )
 
     pooled = pd.concat([*pool_profiles.values(), noisy_profile, other_profile], ignore_index=True)
     big = pooled.iloc[rng.choice(len(pooled), 10_000, replace=True)].reset_index(drop=True)
     timings = {}
-    for label, reference_frame in (("window 10k rows vs reference", ref),
-                                   ("window 10k rows vs reference of 10k rows",
-                                    ref.iloc[rng.choice(len(ref), 10_000, replace=True)].reset_index(drop=True))):
+    for label, reference_frame in (
+        ("window 10k rows vs reference", ref),
+        (
+            "window 10k rows vs reference of 10k rows",
+            ref.iloc[rng.choice(len(ref), 10_000, replace=True)].reset_index(drop=True),
+        ),
+    ):
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
@@ -242,10 +265,14 @@ def main() -> None:
         timings[label] = best
         t0 = time.perf_counter()
         baseline_drift(reference_frame, big)
-        console.print(f"seconds per report, {label} ({len(ref.columns)} columns, HTML included): {best:.2f} s "
-                      f"(Evidently defaults, no HTML: {time.perf_counter() - t0:.2f} s)   target <= 5 s")
-    console.print(f"bench wall time {time.perf_counter() - started:.0f} s; feature rows: {len(FEATURE_NAMES)} "
-                  f"descriptors per clip; {describe(machine_before)}")
+        console.print(
+            f"seconds per report, {label} ({len(ref.columns)} columns, HTML included): {best:.2f} s "
+            f"(Evidently defaults, no HTML: {time.perf_counter() - t0:.2f} s)   target <= 5 s"
+        )
+    console.print(
+        f"bench wall time {time.perf_counter() - started:.0f} s; feature rows: {len(FEATURE_NAMES)} "
+        f"descriptors per clip; {describe(machine_before)}"
+    )
 
 
 if __name__ == "__main__":

@@ -78,16 +78,26 @@ def main() -> None:
             span = ours.spans(index, [(0.0, index.duration_s)])[0]
             ev = span.evidence()
             tops = " ".join(f"{f['t']:g}:{f['faces'][0]['top']}" for f in ev["per_frame"])
-            found.add_row(name, str(ev["frames"]), str(ev["frames_with_faces"]), str(ev["faces"]), tops,
-                          _top(span.mean) if span.mean is not None else "no face")
+            found.add_row(
+                name,
+                str(ev["frames"]),
+                str(ev["frames_with_faces"]),
+                str(ev["faces"]),
+                tops,
+                _top(span.mean) if span.mean is not None else "no face",
+            )
             timings = {}
             for label, analyzer in (("upright only (baseline)", upright), ("upright + tilted (ours)", ours)):
                 seconds, result = best_of(lambda a=analyzer, f=index.frames: a.analyze(f), args.repeats)
                 timings[label] = seconds
                 with_face = sum(1 for f in result if f.boxes)
-                cost.add_row(name, label, f"{1000 * seconds / len(index.frames):.1f}",
-                             f"{with_face}/{len(index.frames)}",
-                             f"{seconds / timings['upright only (baseline)']:.2f}x")
+                cost.add_row(
+                    name,
+                    label,
+                    f"{1000 * seconds / len(index.frames):.1f}",
+                    f"{with_face}/{len(index.frames)}",
+                    f"{seconds / timings['upright only (baseline)']:.2f}x",
+                )
             if name == VIDEOS[0]:
                 detector = FaceDetector()
                 crops = [c for f in index.frames for _, c in detector.detect(read_gray(f.path))] * 8
@@ -95,8 +105,10 @@ def main() -> None:
     single, _ = best_of(lambda: [model.predict_proba([c]) for c in crops], args.repeats)
     console.print(found)
     console.print(cost)
-    console.print(f"expression model, {len(crops)} face crops: batched {1000 * batched / len(crops):.2f} ms/face, "
-                  f"one at a time {1000 * single / len(crops):.2f} ms/face ({single / batched:.1f}x slower)")
+    console.print(
+        f"expression model, {len(crops)} face crops: batched {1000 * batched / len(crops):.2f} ms/face, "
+        f"one at a time {1000 * single / len(crops):.2f} ms/face ({single / batched:.1f}x slower)"
+    )
     if args.image:
         detector, correct = FaceDetector(), 0
         for spec in args.image:
@@ -105,8 +117,9 @@ def main() -> None:
             predicted = EMOTIONS[int(model.predict_proba([faces[0][1]])[0].argmax())] if faces else "no face"
             p = model.predict_proba([faces[0][1]])[0] if faces else None
             correct += predicted == label
-            console.print(f"{Path(path).name}: label {label}, predicted {predicted}"
-                          + (f" ({_top(p)})" if p is not None else ""))
+            console.print(
+                f"{Path(path).name}: label {label}, predicted {predicted}" + (f" ({_top(p)})" if p is not None else "")
+            )
         console.print(f"labelled images: {correct}/{len(args.image)} correct")
 
 

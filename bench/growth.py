@@ -97,13 +97,17 @@ class Level:
         return statistics.median(getattr(self, name))
 
     def summary(self) -> dict:
-        return {"profile": self.profile, "size": self.size, "seed_s": round(self.seed_s, 1),
-                **{name: [round(v, 4) for v in getattr(self, name)]
-                   for name in TIMINGS},
-                **{f"{name}_median": round(self.median(name), 4) for name in TIMINGS}}
+        return {
+            "profile": self.profile,
+            "size": self.size,
+            "seed_s": round(self.seed_s, 1),
+            **{name: [round(v, 4) for v in getattr(self, name)] for name in TIMINGS},
+            **{f"{name}_median": round(self.median(name), 4) for name in TIMINGS},
+        }
 
 
 # --- a fresh deployment of a profile -------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
@@ -124,8 +128,11 @@ def environment(values: dict[str, str]) -> Iterator[None]:
 def deployment(profile: str, work: Path) -> Iterator[tuple[dg.DagsterInstance, dg.Definitions, str]]:
     """A new DAGSTER_HOME and data folder for ``profile`` (scale: on a new PostgreSQL server); yields the
     instance, the platform's definitions for it, and a line describing the storage."""
-    env = {"DAGSTER_HOME": str(work / profile / "dagster_home"),
-           "EMOTION_PLATFORM_DATA_DIR": str(work / profile / "data"), "EMOTION_PLATFORM_DEPLOYMENT": profile}
+    env = {
+        "DAGSTER_HOME": str(work / profile / "dagster_home"),
+        "EMOTION_PLATFORM_DATA_DIR": str(work / profile / "data"),
+        "EMOTION_PLATFORM_DEPLOYMENT": profile,
+    }
     with contextlib.ExitStack() as stack:
         if profile == "scale":
             sys.path.insert(0, str(PROJECT_ROOT))  # the tests' helpers are not an installed package
@@ -136,9 +143,13 @@ def deployment(profile: str, work: Path) -> Iterator[tuple[dg.DagsterInstance, d
                 raise SystemExit("PostgreSQL server binaries not installed (apt-get install postgresql)")
             server = stack.enter_context(running_postgres(bin_dir))
             server.create_database("dagster")
-            env |= {"EMOTION_PLATFORM_PG_HOST": server.host, "EMOTION_PLATFORM_PG_PORT": str(server.port),
-                    "EMOTION_PLATFORM_PG_USER": server.user, "EMOTION_PLATFORM_PG_PASSWORD": "",
-                    "EMOTION_PLATFORM_PG_DAGSTER_DB": "dagster"}
+            env |= {
+                "EMOTION_PLATFORM_PG_HOST": server.host,
+                "EMOTION_PLATFORM_PG_PORT": str(server.port),
+                "EMOTION_PLATFORM_PG_USER": server.user,
+                "EMOTION_PLATFORM_PG_PASSWORD": "",
+                "EMOTION_PLATFORM_PG_DAGSTER_DB": "dagster",
+            }
             storage_line = f"PostgreSQL {bin_dir.parent.name} on loopback (fsync off)"
         else:
             storage_line = "sqlite files in DAGSTER_HOME"
@@ -151,6 +162,7 @@ def deployment(profile: str, work: Path) -> Iterator[tuple[dg.DagsterInstance, d
 
 
 # --- existing partitions ----------------------------------------------------------------------------
+
 
 def existing_key(index: int) -> str:
     """A media id of the platform's form (content-hash prefix, safe name) for existing file ``index``."""
@@ -170,7 +182,7 @@ def add_existing(instance: dg.DagsterInstance, defs: dg.Definitions, start: int,
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text(json.dumps({"media_id": key, "original_name": key, "inbox_path": f"existing/{key}"}))
     for chunk in range(0, len(keys), ADD_CHUNK):
-        instance.add_dynamic_partitions(media_partitions.name, keys[chunk:chunk + ADD_CHUNK])
+        instance.add_dynamic_partitions(media_partitions.name, keys[chunk : chunk + ADD_CHUNK])
     report_finished(instance, keys)
     # The cursor the sensor would hold after seeing every file now in the inbox.
     atomic.write_text(_cursor_file(instance), dump_cursor(scan_inbox(Path(storage.inbox_path), {}, 0.0).present))
@@ -185,11 +197,16 @@ def report_finished(instance: dg.DagsterInstance, keys: list[str], batch: int = 
 
     with environment({"DAGSTER_EVENT_BATCH_SIZE": str(batch)}), batched_sqlite_writes(instance):
         for i, key in enumerate(keys):
-            event = DagsterEvent(DagsterEventType.ASSET_MATERIALIZATION.value, job_name=RUNLESS_JOB_NAME,
-                                 event_specific_data=StepMaterializationData(
-                                     dg.AssetMaterialization(FINAL_ASSET, partition=key)))
-            instance.report_dagster_event(event, run_id=RUNLESS_RUN_ID, batch_metadata=DagsterEventBatchMetadata(
-                "seeding", is_end=i == len(keys) - 1))
+            event = DagsterEvent(
+                DagsterEventType.ASSET_MATERIALIZATION.value,
+                job_name=RUNLESS_JOB_NAME,
+                event_specific_data=StepMaterializationData(dg.AssetMaterialization(FINAL_ASSET, partition=key)),
+            )
+            instance.report_dagster_event(
+                event,
+                run_id=RUNLESS_RUN_ID,
+                batch_metadata=DagsterEventBatchMetadata("seeding", is_end=i == len(keys) - 1),
+            )
 
 
 @contextlib.contextmanager
@@ -232,6 +249,7 @@ def batched_sqlite_writes(instance: dg.DagsterInstance) -> Iterator[None]:
 
 # --- the measurements -------------------------------------------------------------------------------
 
+
 def timed(action) -> tuple[float, object]:
     started = time.perf_counter()
     value = action()
@@ -248,8 +266,14 @@ def measure_tick(instance: dg.DagsterInstance, defs: dg.Definitions, level: Leve
     level.tick_s.append(seconds)
     seen = json.loads(_cursor_file(instance).read_text())["seen"]
     level.scan_s.append(timed(lambda: scan_inbox(inbox, seen, 0.0))[0])
-    level.reads_s.append(timed(lambda: (instance.get_dynamic_partitions(media_partitions.name),
-                                        instance.get_materialized_partitions(FINAL_ASSET)))[0])
+    level.reads_s.append(
+        timed(
+            lambda: (
+                instance.get_dynamic_partitions(media_partitions.name),
+                instance.get_materialized_partitions(FINAL_ASSET),
+            )
+        )[0]
+    )
     data_root = Path(defs.resources["storage"].root)
     level.cleanup_s.append(timed(lambda: clean_up_after_dead_processes(instance, data_root))[0])
 
@@ -257,8 +281,23 @@ def measure_tick(instance: dg.DagsterInstance, defs: dg.Definitions, level: Leve
 def measure_new_file(instance: dg.DagsterInstance, defs: dg.Definitions, clip: Path, name: str) -> float:
     """Seconds for one tick plus the run of one new file (a copy of ``clip`` with its own bytes)."""
     target = Path(defs.resources["storage"].inbox_path) / name
-    subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(clip), "-metadata",
-                    f"comment={name}", "-c", "copy", str(target)], check=True)
+    subprocess.run(
+        [
+            tool("ffmpeg"),
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(clip),
+            "-metadata",
+            f"comment={name}",
+            "-c",
+            "copy",
+            str(target),
+        ],
+        check=True,
+    )
     settled = time.time() - 60
     os.utime(target, (settled, settled))
     with reporting_to([]):  # no progress lines on the terminal
@@ -268,12 +307,15 @@ def measure_new_file(instance: dg.DagsterInstance, defs: dg.Definitions, clip: P
     return seconds
 
 
-def run_profile(profile: str, sizes: list[int], repeats: int, clip: Path, work: Path, console: Console
-                ) -> tuple[list[Level], str]:
+def run_profile(
+    profile: str, sizes: list[int], repeats: int, clip: Path, work: Path, console: Console
+) -> tuple[list[Level], str]:
     levels = []
     with deployment(profile, work) as (instance, defs, storage_line):
-        console.print(f"[bold]{profile}[/bold] ({storage_line}): the first partition, a real file ingested end "
-                      "to end (loads the transcriber) ...")
+        console.print(
+            f"[bold]{profile}[/bold] ({storage_line}): the first partition, a real file ingested end "
+            "to end (loads the transcriber) ..."
+        )
         measure_new_file(instance, defs, clip, f"{profile}-first.wav")
         for size in sizes:
             level = Level(profile, size)
@@ -288,9 +330,11 @@ def run_profile(profile: str, sizes: list[int], repeats: int, clip: Path, work: 
                 measure_tick(instance, defs, level)
             for i in range(repeats):
                 level.new_file_s.append(measure_new_file(instance, defs, clip, f"{profile}-{size}-{i}.wav"))
-            console.print(f"  {size:>6} existing (seeded in {level.seed_s:.1f} s): tick {level.median('tick_s'):.3f} s "
-                          f"(scan {level.median('scan_s'):.3f}, partition reads {level.median('reads_s'):.3f}); "
-                          f"clean-up {level.median('cleanup_s'):.3f} s; new file {level.median('new_file_s'):.2f} s")
+            console.print(
+                f"  {size:>6} existing (seeded in {level.seed_s:.1f} s): tick {level.median('tick_s'):.3f} s "
+                f"(scan {level.median('scan_s'):.3f}, partition reads {level.median('reads_s'):.3f}); "
+                f"clean-up {level.median('cleanup_s'):.3f} s; new file {level.median('new_file_s'):.2f} s"
+            )
             levels.append(level)
     return levels, storage_line
 
@@ -313,19 +357,38 @@ def sqlite_one_call_limit(work: Path, keys: int) -> str:
 
 
 def print_table(console: Console, levels: list[Level]) -> None:
-    table = Table(title="bench/growth.py: cost with N existing media partitions (median; ratio to N=1 of the same "
-                        "profile)")
-    for col in ("profile", "N existing", "tick s", "of which inbox scan s", "of which partition reads s",
-                "tick vs N=1", "clean-up s", "new file s", "new file vs N=1", "seeding s"):
+    table = Table(
+        title="bench/growth.py: cost with N existing media partitions (median; ratio to N=1 of the same profile)"
+    )
+    for col in (
+        "profile",
+        "N existing",
+        "tick s",
+        "of which inbox scan s",
+        "of which partition reads s",
+        "tick vs N=1",
+        "clean-up s",
+        "new file s",
+        "new file vs N=1",
+        "seeding s",
+    ):
         table.add_column(col, justify="right")
     first = {}
     for level in levels:
         base = first.setdefault(level.profile, level)
         tick, new_file = level.median("tick_s"), level.median("new_file_s")
-        table.add_row(level.profile, f"{level.size:,}", f"{tick:.3f}", f"{level.median('scan_s'):.3f}",
-                      f"{level.median('reads_s'):.3f}", f"{tick / base.median('tick_s'):.2f}x",
-                      f"{level.median('cleanup_s'):.3f}", f"{new_file:.2f}",
-                      f"{new_file / base.median('new_file_s'):.2f}x", f"{level.seed_s:.1f}")
+        table.add_row(
+            level.profile,
+            f"{level.size:,}",
+            f"{tick:.3f}",
+            f"{level.median('scan_s'):.3f}",
+            f"{level.median('reads_s'):.3f}",
+            f"{tick / base.median('tick_s'):.2f}x",
+            f"{level.median('cleanup_s'):.3f}",
+            f"{new_file:.2f}",
+            f"{new_file / base.median('new_file_s'):.2f}x",
+            f"{level.seed_s:.1f}",
+        )
     console.print(table)
 
 
@@ -349,14 +412,26 @@ def main() -> None:
         limit = sqlite_one_call_limit(Path(tmp), variables + 1_000)
     console.print(f"clip: {clip.name}; {describe(machine_before)}; total {time.perf_counter() - started:.0f} s")
     print_table(console, levels)
-    console.print(f"sqlite {sqlite3.sqlite_version} here allows {variables:,} variables per statement (the library's "
-                  f"default since 3.32 is {SQLITE_DEFAULT_VARIABLES:,}): one add_dynamic_partitions call with "
-                  f"{variables + 1_000:,} new keys {limit} (dagster-io/dagster#16260; the sensor adds the new files "
-                  "of one tick in one call)")
-    atomic.write_json(RESULTS, {"clip": clip.name, "repeats": args.repeats, "storages": storages,
-                                "levels": [level.summary() for level in levels],
-                                "sqlite": {"version": sqlite3.sqlite_version, "max_variables": variables,
-                                           "one_call_add_of_max_plus_1000": limit}})
+    console.print(
+        f"sqlite {sqlite3.sqlite_version} here allows {variables:,} variables per statement (the library's "
+        f"default since 3.32 is {SQLITE_DEFAULT_VARIABLES:,}): one add_dynamic_partitions call with "
+        f"{variables + 1_000:,} new keys {limit} (dagster-io/dagster#16260; the sensor adds the new files "
+        "of one tick in one call)"
+    )
+    atomic.write_json(
+        RESULTS,
+        {
+            "clip": clip.name,
+            "repeats": args.repeats,
+            "storages": storages,
+            "levels": [level.summary() for level in levels],
+            "sqlite": {
+                "version": sqlite3.sqlite_version,
+                "max_variables": variables,
+                "one_call_add_of_max_plus_1000": limit,
+            },
+        },
+    )
     console.print(f"written: {RESULTS}")
 
 

@@ -34,5 +34,7 @@ def describe(before: list[int] | None) -> str:
     """One line: cores, load average now, and the CPU steal since ``before``."""
     steal = steal_share(before, cpu_times())
     stolen = f"{steal:.0%}" if steal is not None else "unknown"
-    return f"CPU cores: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}; " \
-           f"CPU time stolen by the hypervisor during the run: {stolen}"
+    return (
+        f"CPU cores: {os.cpu_count()}; load average at the end: {os.getloadavg()[0]:.1f}; "
+        f"CPU time stolen by the hypervisor during the run: {stolen}"
+    )

@@ -44,8 +44,7 @@ def classify_text(request: TextRequest) -> list[dict]:
     texts = request.utterances
     # The model was trained on (utterance, previous utterance) pairs; a lone utterance has an empty one.
     pairs = [""] * len(texts) if META["use_context"] else None
-    inputs = tokenizer(texts, pairs, truncation=True, max_length=META["max_length"], padding=True,
-                       return_tensors="pt")
+    inputs = tokenizer(texts, pairs, truncation=True, max_length=META["max_length"], padding=True, return_tensors="pt")
     with torch.no_grad():
         probabilities = torch.softmax(model(**inputs).logits / META["temperature"], dim=-1)
     answers = []

@@ -60,8 +60,10 @@ def main() -> int:
     layers = prepack_linears(packed.model)
     texts = meld_utterances()
     rng = random.Random(0)
-    print(f"MiniLM-L6 + 7-way head, bfloat16, {args.threads} torch thread(s), {layers} linear layers prepacked; "
-          f"best of {args.rounds} interleaved rounds of {args.batches} batches")
+    print(
+        f"MiniLM-L6 + 7-way head, bfloat16, {args.threads} torch thread(s), {layers} linear layers prepacked; "
+        f"best of {args.rounds} interleaved rounds of {args.batches} batches"
+    )
     print(f"{'batch':>5} {'plain ms':>9} {'prepacked ms':>13} {'speed-up':>9} {'max |dp|':>9}")
     with torch.inference_mode():
         for size in BATCH_SIZES:
@@ -70,8 +72,10 @@ def main() -> int:
             for _ in range(args.rounds):
                 times["plain"].append(ms_per_batch(plain, batches))
                 times["packed"].append(ms_per_batch(packed, batches))
-            gap = max(float(np.abs(plain.predict_proba(b, [""] * size) - packed.predict_proba(b, [""] * size)).max())
-                      for b in batches[:5])
+            gap = max(
+                float(np.abs(plain.predict_proba(b, [""] * size) - packed.predict_proba(b, [""] * size)).max())
+                for b in batches[:5]
+            )
             best_plain, best_packed = min(times["plain"]), min(times["packed"])
             print(f"{size:>5} {best_plain:>9.2f} {best_packed:>13.2f} {best_plain / best_packed:>8.2f}x {gap:>9.5f}")
             if gap > 1e-3:

@@ -59,8 +59,10 @@ def main() -> None:
         runs = ", ".join(f"{v:.2f} s" for v in values)
         print(f"{mode:>22}: {runs}  (median {statistics.median(values):.2f} s)")
     spread = max(seconds["no reporting"]) / min(seconds["no reporting"])
-    print(f"{reported} reports per run; ratio reporting / baseline (medians): {reporting / base:.3f}; "
-          f"baseline run-to-run spread (max/min): {spread:.3f}")
+    print(
+        f"{reported} reports per run; ratio reporting / baseline (medians): {reporting / base:.3f}; "
+        f"baseline run-to-run spread (max/min): {spread:.3f}"
+    )
     print(describe(before))
 
 

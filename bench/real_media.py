@@ -84,6 +84,7 @@ def speech_head(train_x, train_y, train_corpora, test_x, c: float = DEFAULT_C) -
 def regularisation_search(x: np.ndarray, y: np.ndarray, corpus: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
     """The head's C chosen without the held-out corpus: per held-out corpus, the C with the best mean
     UAR over leave-one-corpus-out on the other corpora, and the held-out UAR at that C (nested)."""
+
     def uar(train_corpora: list[str], test_corpus: str, c: float) -> float:
         tr = np.flatnonzero(rows & np.isin(corpus, train_corpora))
         te = np.flatnonzero(rows & (corpus == test_corpus))
@@ -94,8 +95,11 @@ def regularisation_search(x: np.ndarray, y: np.ndarray, corpus: np.ndarray, rows
         rest = [c for c in SPEECH_SOURCES if c != held_out]
         inner = {c: np.mean([uar([o for o in rest if o != i], i, c) for i in rest]) for c in C_GRID}
         chosen = max(inner, key=inner.get)
-        table[held_out] = {**{f"inner UAR C={c:g}": v for c, v in inner.items()}, "chosen C": chosen,
-                           "held-out UAR": uar(rest, held_out, chosen)}
+        table[held_out] = {
+            **{f"inner UAR C={c:g}": v for c, v in inner.items()},
+            "chosen C": chosen,
+            "held-out UAR": uar(rest, held_out, chosen),
+        }
     return pd.DataFrame(table).T
 
 
@@ -112,9 +116,11 @@ def corpus_part(settings: PlatformSettings, out: Path) -> dict:
     four = clips["label"].isin(SHARED_FOUR).to_numpy()
     systems = {
         "log-mel stats + logistic regression": lambda tr, te: logistic_baseline(
-            log_mel[tr], y[tr], speaker[tr], log_mel[te], speaker[te]),
+            log_mel[tr], y[tr], speaker[tr], log_mel[te], speaker[te]
+        ),
         "previous acoustic branch (descriptors + SVM)": lambda tr, te: acoustic_branch(
-            descriptors[tr], y[tr], speaker[tr], descriptors[te], speaker[te]),
+            descriptors[tr], y[tr], speaker[tr], descriptors[te], speaker[te]
+        ),
         "speech branch (Whisper encoder + LR)": lambda tr, te: speech_head(speech[tr], y[tr], corpus[tr], speech[te]),
     }
     rows = {}
@@ -129,15 +135,19 @@ def corpus_part(settings: PlatformSettings, out: Path) -> dict:
     print("\nCross-corpus, leave one corpus out, 4 shared classes: unweighted average recall (chance 0.25)")
     print(table.round(3).to_string())
     search = regularisation_search(speech, y, corpus, four)
-    print(f"\nThe speech head's C (platform default {DEFAULT_C:g}) chosen without the held-out corpus "
-          f"(nested leave-one-corpus-out): held-out mean UAR {search['held-out UAR'].mean():.3f}")
+    print(
+        f"\nThe speech head's C (platform default {DEFAULT_C:g}) chosen without the held-out corpus "
+        f"(nested leave-one-corpus-out): held-out mean UAR {search['held-out UAR'].mean():.3f}"
+    )
     print(search.round(3).to_string())
 
     ravdess = np.flatnonzero(corpus == "ravdess_speech")
     others = np.flatnonzero(corpus != "ravdess_speech")
     within = {}
-    for name, use_others in (("speech branch, RAVDESS folds only", False),
-                             ("speech branch, RAVDESS folds + the other corpora", True)):
+    for name, use_others in (
+        ("speech branch, RAVDESS folds only", False),
+        ("speech branch, RAVDESS folds + the other corpora", True),
+    ):
         proba = np.zeros((len(ravdess), len(EMOTIONS)))
         for tr, te in GroupKFold(n_splits=6).split(ravdess, groups=speaker[ravdess]):
             train_rows = np.concatenate([ravdess[tr], others]) if use_others else ravdess[tr]
@@ -154,13 +164,17 @@ def corpus_part(settings: PlatformSettings, out: Path) -> dict:
     speech_mean = table.loc["speech branch (Whisper encoder + LR)", "mean"]
     previous_mean = table.loc["previous acoustic branch (descriptors + SVM)", "mean"]
     best_within = within_table["accuracy"].max()
-    print(f"\ntarget LOCO mean UAR >= 0.55: {speech_mean:.3f} {'met' if speech_mean >= 0.55 else 'NOT met'}; "
-          f">= previous + 0.10 ({previous_mean + 0.10:.3f}): "
-          f"{'met' if speech_mean >= previous_mean + 0.10 else 'NOT met'}"
-          f"; RAVDESS >= 70%: {best_within:.1%} {'met' if best_within >= 0.70 else 'NOT met'}")
-    return {"loco_uar": table.round(4).to_dict(orient="index"),
-            "head_c_search": search.round(4).to_dict(orient="index"),
-            "ravdess_within": within_table.round(4).to_dict(orient="index")}
+    print(
+        f"\ntarget LOCO mean UAR >= 0.55: {speech_mean:.3f} {'met' if speech_mean >= 0.55 else 'NOT met'}; "
+        f">= previous + 0.10 ({previous_mean + 0.10:.3f}): "
+        f"{'met' if speech_mean >= previous_mean + 0.10 else 'NOT met'}"
+        f"; RAVDESS >= 70%: {best_within:.1%} {'met' if best_within >= 0.70 else 'NOT met'}"
+    )
+    return {
+        "loco_uar": table.round(4).to_dict(orient="index"),
+        "head_c_search": search.round(4).to_dict(orient="index"),
+        "ravdess_within": within_table.round(4).to_dict(orient="index"),
+    }
 
 
 def split_table(settings: PlatformSettings) -> pd.DataFrame:
@@ -180,29 +194,38 @@ def short_text_model(df: pd.DataFrame, out: Path) -> TextEmotionModel:
         config = TextTrainConfig(learning_rate=2e-4, epochs=2, batch_size=16, max_length=64)
         result = train_text_classifier(train, validation, minilm_dir(), config)
         result.model.save(folder)
-        print(f"short text model trained in {time.perf_counter() - started:.0f} s "
-              f"(validation weighted F1 {result.validation['weighted_f1']:.3f})")
+        print(
+            f"short text model trained in {time.perf_counter() - started:.0f} s "
+            f"(validation weighted F1 {result.validation['weighted_f1']:.3f})"
+        )
     return TextEmotionModel.load(folder)
 
 
-def build_bundle(settings: PlatformSettings, df: pd.DataFrame, text: TextEmotionModel, transcriber,
-                 out: Path) -> tuple:
+def build_bundle(settings: PlatformSettings, df: pd.DataFrame, text: TextEmotionModel, transcriber, out: Path) -> tuple:
     """The platform's training of the speech branch and fusion (as the emotion_model asset does it)."""
     features = settings.cache_dir / "features"
     speech = df[df["modality"] == "speech"]
     text_rows = df[df["modality"] == "text"]
     started = time.perf_counter()
-    flat = flat_voice_examples(text_rows[text_rows["split"] == "train"].sample(600, random_state=13),
-                               features / "spoken", seed=14)
-    branch, report = train_speech_branch(pd.concat([speech[speech["split"] == "train"], flat], ignore_index=True),
-                                         speech[speech["split"] == "validation"], features, settings.cache_dir)
-    lines = spoken_examples(text_rows[text_rows["split"] == "validation"].sample(600, random_state=13),
-                            features / "spoken", seed=13)
+    flat = flat_voice_examples(
+        text_rows[text_rows["split"] == "train"].sample(600, random_state=13), features / "spoken", seed=14
+    )
+    branch, report = train_speech_branch(
+        pd.concat([speech[speech["split"] == "train"], flat], ignore_index=True),
+        speech[speech["split"] == "validation"],
+        features,
+        settings.cache_dir,
+    )
+    lines = spoken_examples(
+        text_rows[text_rows["split"] == "validation"].sample(600, random_state=13), features / "spoken", seed=13
+    )
     hears = ClipTranscriber(transcriber, "-".join(TRANSCRIBER))
     fusion = fit_words_voice_fusion(text, branch, speech[speech["split"] == "validation"], lines, features, hears)
     seconds = time.perf_counter() - started
-    print(f"speech branch + fusion trained in {seconds:.1f} s with cached features "
-          f"(speech validation UAR {report.validation['uar']:.3f})")
+    print(
+        f"speech branch + fusion trained in {seconds:.1f} s with cached features "
+        f"(speech validation UAR {report.validation['uar']:.3f})"
+    )
     bundle = EmotionBundle(text, branch, fusion)
     bundle.save(out / "bundle")
     return bundle, seconds
@@ -231,10 +254,15 @@ def _file_answers(path: Path, bundle: EmotionBundle, transcriber) -> dict:
     """One file's fused, text and speech answers (file level) through the platform's media path."""
     result = classify_media(path, bundle, transcriber, LIMITS)
     segments = result["segments"]
-    return {"file": path.name, "fused": result["summary"]["dominant"] or "neutral",
-            "text": _branch_top(segments, "text_branch"), "speech": _branch_top(segments, "speech_branch"),
-            "segments": len(segments), "words": result["transcript"]["status"] == "ok",
-            "seconds": result["timing_s"]["total"]}
+    return {
+        "file": path.name,
+        "fused": result["summary"]["dominant"] or "neutral",
+        "text": _branch_top(segments, "text_branch"),
+        "speech": _branch_top(segments, "speech_branch"),
+        "segments": len(segments),
+        "words": result["transcript"]["status"] == "ok",
+        "seconds": result["timing_s"]["total"],
+    }
 
 
 def _scores(frame: pd.DataFrame, truth: pd.Series) -> dict:
@@ -242,8 +270,10 @@ def _scores(frame: pd.DataFrame, truth: pd.Series) -> dict:
     out = {}
     for branch in ("text", "speech", "fused"):
         pred = frame[branch].map(LABEL_TO_ID).to_numpy()
-        out[branch] = {"accuracy": float(accuracy_score(y, pred)),
-                       "weighted_f1": float(f1_score(y, pred, average="weighted", labels=list(range(len(EMOTIONS)))))}
+        out[branch] = {
+            "accuracy": float(accuracy_score(y, pred)),
+            "weighted_f1": float(f1_score(y, pred, average="weighted", labels=list(range(len(EMOTIONS))))),
+        }
     return out
 
 
@@ -263,21 +293,34 @@ def fusion_part(settings: PlatformSettings, out: Path, lines: int, text_model: P
     speech = df[(df["modality"] == "speech") & (df["split"] == "test") & (df["source"] == "ravdess_speech")]
     voice = through_media_path([Path(p) for p in speech["audio_path"]], bundle, transcriber)
     voice_scores = _scores(voice, speech["label"].reset_index(drop=True))
-    print(f"\nWords carry the emotion: {len(spoken)} MELD test lines spoken with espeak-ng, whole media path "
-          f"(words recognised in {int(words['words'].sum())})")
+    print(
+        f"\nWords carry the emotion: {len(spoken)} MELD test lines spoken with espeak-ng, whole media path "
+        f"(words recognised in {int(words['words'].sum())})"
+    )
     print(pd.DataFrame(word_scores).T.round(4).to_string())
-    print(f"\nVoice carries the emotion: {len(speech)} clips of the held-out RAVDESS actors "
-          f"({sorted(speech['speaker'].unique())}), whole media path")
+    print(
+        f"\nVoice carries the emotion: {len(speech)} clips of the held-out RAVDESS actors "
+        f"({sorted(speech['speaker'].unique())}), whole media path"
+    )
     print(pd.DataFrame(voice_scores).T.round(4).to_string())
     gap_words = word_scores["text"]["weighted_f1"] - word_scores["fused"]["weighted_f1"]
     gap_voice = voice_scores["speech"]["accuracy"] - voice_scores["fused"]["accuracy"]
-    print(f"\ntarget fused weighted F1 within 0.02 of text alone: gap {gap_words:+.4f} "
-          f"{'met' if gap_words <= 0.02 else 'NOT met'}; far above speech alone "
-          f"({word_scores['speech']['weighted_f1']:.3f})")
-    print(f"target fused accuracy within 0.02 of speech alone (held-out RAVDESS): gap {gap_voice:+.4f} "
-          f"{'met' if gap_voice <= 0.02 else 'NOT met'}")
-    return {"words": word_scores, "voice": voice_scores, "speech_and_fusion_train_seconds": train_seconds,
-            "spoken_lines": len(spoken), "ravdess_clips": len(speech)}
+    print(
+        f"\ntarget fused weighted F1 within 0.02 of text alone: gap {gap_words:+.4f} "
+        f"{'met' if gap_words <= 0.02 else 'NOT met'}; far above speech alone "
+        f"({word_scores['speech']['weighted_f1']:.3f})"
+    )
+    print(
+        f"target fused accuracy within 0.02 of speech alone (held-out RAVDESS): gap {gap_voice:+.4f} "
+        f"{'met' if gap_voice <= 0.02 else 'NOT met'}"
+    )
+    return {
+        "words": word_scores,
+        "voice": voice_scores,
+        "speech_and_fusion_train_seconds": train_seconds,
+        "spoken_lines": len(spoken),
+        "ravdess_clips": len(speech),
+    }
 
 
 EMOTIONAL_LINES = {
@@ -326,9 +369,16 @@ def media_part(settings: PlatformSettings, out: Path, bundle_dir: Path) -> dict:
             seg_tops = [s["top"] + ("?" if s["low_confidence"] else "") for s in result["segments"] if s["top"]]
             if kind == "sample":
                 tops += [s["top"] for s in result["segments"] if s["top"]]
-            rows.append({"kind": kind, "file": name, "dominant": summary["dominant"] or "-",
-                         "confidence": summary["confidence"], "segments": len(result["segments"]),
-                         "segment tops (? = low confidence)": " ".join(seg_tops)[:60] or summary["reason"][:60]})
+            rows.append(
+                {
+                    "kind": kind,
+                    "file": name,
+                    "dominant": summary["dominant"] or "-",
+                    "confidence": summary["confidence"],
+                    "segments": len(result["segments"]),
+                    "segment tops (? = low confidence)": " ".join(seg_tops)[:60] or summary["reason"][:60],
+                }
+            )
     table = pd.DataFrame(rows)
     print("\nWhat the platform answers (dominant = duration-weighted mean of the fused segment distributions)")
     print(table.to_string(index=False))
@@ -337,9 +387,11 @@ def media_part(settings: PlatformSettings, out: Path, bundle_dir: Path) -> dict:
     counts = pd.Series(tops).value_counts()
     non_neutral = counts.drop("neutral", errors="ignore")
     worst = (non_neutral.index[0], non_neutral.iloc[0] / len(tops)) if len(non_neutral) else ("none", 0.0)
-    print(f"\ntarget neutral dominant in >= 4 of 5 LibriVox readings: {neutral_readings} "
-          f"{'met' if neutral_readings >= 4 else 'NOT met'}; most frequent non-neutral segment top over the "
-          f"{len(tops)} sample segments: {worst[0]} {worst[1]:.0%} {'met' if worst[1] <= 0.5 else 'NOT met'} (<= 50%)")
+    print(
+        f"\ntarget neutral dominant in >= 4 of 5 LibriVox readings: {neutral_readings} "
+        f"{'met' if neutral_readings >= 4 else 'NOT met'}; most frequent non-neutral segment top over the "
+        f"{len(tops)} sample segments: {worst[0]} {worst[1]:.0%} {'met' if worst[1] <= 0.5 else 'NOT met'} (<= 50%)"
+    )
     return {"table": rows, "librivox_neutral": neutral_readings, "segment_tops": counts.to_dict()}
 
 
@@ -367,11 +419,19 @@ def main() -> None:
     parser.add_argument("--part", choices=["all", "corpus", "fusion", "media", "cost"], default="all")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--lines", type=int, default=320, help="MELD test lines spoken for the words test")
-    parser.add_argument("--bundle", type=Path, default=None,
-                        help="bundle folder for media/cost (default: the one the fusion part saved in --out)")
-    parser.add_argument("--text-model", type=Path, default=None,
-                        help="a trained text model folder for the fusion part (e.g. <bundle>/text of a champion "
-                             "trained with `emotion-platform train --full`; default: the short demo configuration)")
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        default=None,
+        help="bundle folder for media/cost (default: the one the fusion part saved in --out)",
+    )
+    parser.add_argument(
+        "--text-model",
+        type=Path,
+        default=None,
+        help="a trained text model folder for the fusion part (e.g. <bundle>/text of a champion "
+        "trained with `emotion-platform train --full`; default: the short demo configuration)",
+    )
     args = parser.parse_args()
     settings = PlatformSettings()
     args.out.mkdir(parents=True, exist_ok=True)

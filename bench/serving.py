@@ -88,6 +88,7 @@ BENCH_RATE_LIMIT = "1000000/second"  # the limiter runs on every request but nev
 
 # --- a minimal keep-alive HTTP/1.1 client -----------------------------------------------------------
 
+
 class Connection:
     def __init__(self, port: int) -> None:
         self.port = port
@@ -97,8 +98,10 @@ class Connection:
     async def request(self, path: str, body: bytes, content_type: str, key: str) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
-        head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nX-API-Key: {key}\r\n"
-                f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {HOST}:{self.port}\r\nX-API-Key: {key}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
         self.writer.write(head + body)
         await self.writer.drain()
         status_line = await self.reader.readline()
@@ -163,12 +166,25 @@ class LoadResult:
 
     def summary(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k != "latencies_ms"} | {
-            "throughput_rps": round(self.throughput, 2), "p50_ms": round(self.percentile(50), 1),
-            "p95_ms": round(self.percentile(95), 1), "p99_ms": round(self.percentile(99), 1)}
+            "throughput_rps": round(self.throughput, 2),
+            "p50_ms": round(self.percentile(50), 1),
+            "p95_ms": round(self.percentile(95), 1),
+            "p99_ms": round(self.percentile(99), 1),
+        }
 
 
-async def drive(port: int, key: str, path: str, bodies: list[tuple[bytes, str]], concurrency: int, total: int,
-                max_seconds: float, kind: str, batching: bool, ramp_s: float = 0.0) -> LoadResult:
+async def drive(
+    port: int,
+    key: str,
+    path: str,
+    bodies: list[tuple[bytes, str]],
+    concurrency: int,
+    total: int,
+    max_seconds: float,
+    kind: str,
+    batching: bool,
+    ramp_s: float = 0.0,
+) -> LoadResult:
     """``total`` requests (cycling through ``bodies``) from ``concurrency`` workers, or until ``max_seconds``.
 
     The workers start ``ramp_s / concurrency`` apart, as clients arriving over ``ramp_s`` seconds.
@@ -240,6 +256,7 @@ def measured(url: str, key: str, load) -> LoadResult:
 
 # --- inputs ---------------------------------------------------------------------------------------
 
+
 def meld_utterances(n: int = 2000) -> list[str]:
     """Real dialogue lines (MELD test split) as the text load."""
     csv = PlatformSettings().datasets_dir / "meld_text" / "labels.csv"
@@ -252,9 +269,14 @@ def meld_utterances(n: int = 2000) -> list[str]:
 
 def multipart(path: Path, name: str) -> tuple[bytes, str]:
     boundary = secrets.token_hex(12)
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            f"Content-Type: application/octet-stream\r\n\r\n").encode() + path.read_bytes() + \
-        f"\r\n--{boundary}--\r\n".encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -263,12 +285,34 @@ def minute_of_speech(dest: Path, seconds: float = 60.0) -> Path:
     clips = [c.path for c in librivox_clips()]
     listing = dest.with_suffix(".txt")
     listing.write_text("".join(f"file '{p}'\n" for p in clips * 8))
-    subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i",
-                    str(listing), "-t", str(seconds), "-ac", "1", "-ar", "16000", str(dest)], check=True)
+    subprocess.run(
+        [
+            tool("ffmpeg"),
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-t",
+            str(seconds),
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            str(dest),
+        ],
+        check=True,
+    )
     return dest
 
 
 # --- the model ------------------------------------------------------------------------------------
+
 
 def register_minilm_model(root: Path, name: str = "emotion-model-bench") -> tuple[str, str]:
     """The shipped MiniLM encoder with a seven-way head, registered as champion in a new sqlite MLflow."""
@@ -299,8 +343,9 @@ def model_env(choice: str, work: Path) -> tuple[dict[str, str], str]:
     has_champion = exists and ModelRegistry(uri, settings.registered_model).champion() is not None
     if choice == "champion" or (choice == "auto" and has_champion):
         if not has_champion:
-            raise SystemExit(f"no champion in {settings.tracking_uri}: train one (emotion-platform train) "
-                             "or use --model minilm")
+            raise SystemExit(
+                f"no champion in {settings.tracking_uri}: train one (emotion-platform train) or use --model minilm"
+            )
         return {}, f"the platform champion ({settings.registered_model}@champion)"
     uri, name = register_minilm_model(work / "mlflow")
     env = {"EMOTION_PLATFORM_MLFLOW_TRACKING_URI": uri, "EMOTION_PLATFORM_REGISTERED_MODEL": name}
@@ -309,14 +354,18 @@ def model_env(choice: str, work: Path) -> tuple[dict[str, str], str]:
 
 # --- the run --------------------------------------------------------------------------------------
 
+
 def service_env(env: dict[str, str], work: Path, key: str) -> dict[str, str]:
     """``env`` plus what every benchmark server gets: production mode with one API key, a BentoML home
     and a rate-limit store in ``work``, and a per-key rate limit that runs (and costs what it costs)
     but never refuses."""
-    return env | {"EMOTION_PLATFORM_SERVING_API_KEYS": key, "EMOTION_PLATFORM_SERVING_MODE": "production",
-                  "BENTOML_HOME": str(work / "bentoml-home"),
-                  "EMOTION_PLATFORM_SERVING_RATE_LIMIT": BENCH_RATE_LIMIT,
-                  "EMOTION_PLATFORM_SERVING_RATE_LIMIT_DB": str(work / "rate_limits.sqlite")}
+    return env | {
+        "EMOTION_PLATFORM_SERVING_API_KEYS": key,
+        "EMOTION_PLATFORM_SERVING_MODE": "production",
+        "BENTOML_HOME": str(work / "bentoml-home"),
+        "EMOTION_PLATFORM_SERVING_RATE_LIMIT": BENCH_RATE_LIMIT,
+        "EMOTION_PLATFORM_SERVING_RATE_LIMIT_DB": str(work / "rate_limits.sqlite"),
+    }
 
 
 def text_bodies(texts: list[str]) -> list[tuple[bytes, str]]:
@@ -324,12 +373,23 @@ def text_bodies(texts: list[str]) -> list[tuple[bytes, str]]:
     return [(json.dumps({"utterances": [t]}).encode(), "application/json") for t in texts]
 
 
-def text_level(port: int, key: str, texts: list[str], args, concurrency: int, kind: str, batching: bool,
-               url: str | None = None) -> LoadResult:
+def text_level(
+    port: int, key: str, texts: list[str], args, concurrency: int, kind: str, batching: bool, url: str | None = None
+) -> LoadResult:
     """``/classify_text`` at one concurrency (connections moved counted when ``url`` is the service's)."""
     total = args.text_requests if concurrency > 1 else min(args.text_requests, 1000)
-    load = drive(port, key, "/classify_text", text_bodies(texts), concurrency, total, args.max_seconds, kind,
-                 batching, args.ramp_s)
+    load = drive(
+        port,
+        key,
+        "/classify_text",
+        text_bodies(texts),
+        concurrency,
+        total,
+        args.max_seconds,
+        kind,
+        batching,
+        args.ramp_s,
+    )
     if url is not None:
         result = measured(url, key, load)
     else:
@@ -340,8 +400,9 @@ def text_level(port: int, key: str, texts: list[str], args, concurrency: int, ki
     return result
 
 
-def run_mode(batching: bool, args, env: dict[str, str], work: Path, texts: list[str], clip: Path,
-             minute: Path) -> tuple[list[LoadResult], dict]:
+def run_mode(
+    batching: bool, args, env: dict[str, str], work: Path, texts: list[str], clip: Path, minute: Path
+) -> tuple[list[LoadResult], dict]:
     """Start the service with batching on or off and drive its text and media APIs; then the 60 s clip."""
     key = secrets.token_urlsafe(16)
     env = service_env(env, work, key) | {"EMOTION_PLATFORM_SERVING_TEXT_BATCHING": str(batching).lower()}
@@ -355,19 +416,38 @@ def run_mode(batching: bool, args, env: dict[str, str], work: Path, texts: list[
         results = [text_level(port, key, texts, args, c, "text", batching, url) for c in CONCURRENCY]
         asyncio.run(drive(port, key, "/classify_media", media_body, 1, 1, 60, "warm-up", batching))
         for c in CONCURRENCY:
-            results.append(measured(url, key, drive(port, key, "/classify_media", media_body, c, max(c, 4),
-                                                    args.max_seconds, "media", batching, args.ramp_s)))
+            results.append(
+                measured(
+                    url,
+                    key,
+                    drive(
+                        port,
+                        key,
+                        "/classify_media",
+                        media_body,
+                        c,
+                        max(c, 4),
+                        args.max_seconds,
+                        "media",
+                        batching,
+                        args.ramp_s,
+                    ),
+                )
+            )
             print(f"  media c={c}: {results[-1].summary()}", flush=True)
         minute_body, minute_type = multipart(minute, minute.name)
         times = cpu_times()
-        minute_runs = [asyncio.run(classify_once(port, key, minute_body, minute_type))
-                       for _ in range(args.minute_repeats)]
+        minute_runs = [
+            asyncio.run(classify_once(port, key, minute_body, minute_type)) for _ in range(args.minute_repeats)
+        ]
         stolen = steal_share(times, cpu_times())
     model_info["minute_clip_s"] = [seconds for seconds, _ in minute_runs]
     model_info["minute_clip_stages_s"] = [stages for _, stages in minute_runs]
     model_info["minute_clip_stolen"] = None if stolen is None else round(stolen, 3)
-    print(f"  60 s clip: {minute_runs}; CPU time stolen meanwhile: {stolen if stolen is None else f'{stolen:.0%}'}",
-          flush=True)
+    print(
+        f"  60 s clip: {minute_runs}; CPU time stolen meanwhile: {stolen if stolen is None else f'{stolen:.0%}'}",
+        flush=True,
+    )
     return results, model_info
 
 
@@ -392,18 +472,27 @@ def cold_start(env: dict[str, str], work: Path, clip: Path, text: str, warm_repe
 
     with local_server(env=env, log=work / "server-cold-start.log") as url:
         port = int(url.rsplit(":", 1)[1])
-        first = {"media": asyncio.run(timed("/classify_media", media_body, media_type)),
-                 "text": asyncio.run(timed("/classify_text", text_body, "application/json"))}
-        warm = {"media": [asyncio.run(timed("/classify_media", media_body, media_type)) for _ in range(warm_repeats)],
-                "text": [asyncio.run(timed("/classify_text", text_body, "application/json"))
-                         for _ in range(warm_repeats)]}
+        first = {
+            "media": asyncio.run(timed("/classify_media", media_body, media_type)),
+            "text": asyncio.run(timed("/classify_text", text_body, "application/json")),
+        }
+        warm = {
+            "media": [asyncio.run(timed("/classify_media", media_body, media_type)) for _ in range(warm_repeats)],
+            "text": [asyncio.run(timed("/classify_text", text_body, "application/json")) for _ in range(warm_repeats)],
+        }
     rows = {}
     for kind in ("media", "text"):
         median = statistics.median(warm[kind])
-        rows[kind] = {"first_ms": round(first[kind], 1), "warm_median_ms": round(median, 1),
-                      "ratio": round(first[kind] / median, 2)}
-        print(f"  cold start {kind}: first request {first[kind]:.0f} ms, warm median {median:.0f} ms "
-              f"({rows[kind]['ratio']:.2f}x; target <= 2x)", flush=True)
+        rows[kind] = {
+            "first_ms": round(first[kind], 1),
+            "warm_median_ms": round(median, 1),
+            "ratio": round(first[kind] / median, 2),
+        }
+        print(
+            f"  cold start {kind}: first request {first[kind]:.0f} ms, warm median {median:.0f} ms "
+            f"({rows[kind]['ratio']:.2f}x; target <= 2x)",
+            flush=True,
+        )
     return rows
 
 
@@ -439,22 +528,34 @@ def peer_model_dir(env: dict[str, str], work: Path) -> Path:
     name = env.get("EMOTION_PLATFORM_REGISTERED_MODEL", settings.registered_model)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}@champion",
-                                                     dst_path=str(work / "peer-model")))
+    local = Path(
+        mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{name}@champion", dst_path=str(work / "peer-model"))
+    )
     bundle = Model.load(str(local / "MLmodel")).flavors["python_function"]["artifacts"]["bundle"]["path"]
     return local / bundle / "text"
 
 
 @contextlib.contextmanager
-def peer_server(model_dir: Path, workers: int, torch_threads: int | None, log: Path,
-                timeout_s: float = 180.0) -> Iterator[int]:
+def peer_server(
+    model_dir: Path, workers: int, torch_threads: int | None, log: Path, timeout_s: float = 180.0
+) -> Iterator[int]:
     """``uvicorn peer_server:app --workers <workers>`` on loopback until the block ends; yields its port."""
     port = free_port()
     env = os.environ | {"PEER_MODEL_DIR": str(model_dir)}
     if torch_threads is not None:
         env["PEER_TORCH_THREADS"] = str(torch_threads)
-    command = [str(Path(sys.executable).with_name("uvicorn")), "peer_server:app", "--app-dir", str(PEER_APP.parent),
-               "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    command = [
+        str(Path(sys.executable).with_name("uvicorn")),
+        "peer_server:app",
+        "--app-dir",
+        str(PEER_APP.parent),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -472,8 +573,10 @@ def peer_ready(port: int) -> bool:
     import httpx
 
     try:
-        return httpx.post(f"http://{HOST}:{port}/classify_text", json={"utterances": ["ready?"]},
-                          timeout=5).status_code == 200
+        return (
+            httpx.post(f"http://{HOST}:{port}/classify_text", json={"utterances": ["ready?"]}, timeout=5).status_code
+            == 200
+        )
     except httpx.HTTPError:
         return False
 
@@ -484,8 +587,9 @@ async def probe_answers(port: int, key: str, texts: list[str]) -> list[dict[str,
     try:
         answers = []
         for text in texts:
-            status, payload = await connection.request("/classify_text", json.dumps({"utterances": [text]}).encode(),
-                                                       "application/json", key)
+            status, payload = await connection.request(
+                "/classify_text", json.dumps({"utterances": [text]}).encode(), "application/json", key
+            )
             if status != 200:
                 raise SystemExit(f"/classify_text answered {status}: {payload[:300]!r}")
             answers.append(json.loads(payload)[0]["emotions"])
@@ -504,8 +608,9 @@ def torch_threads_for(threads: str, workers: int) -> int | None:
     return max(1, len(os.sched_getaffinity(0)) // workers) if threads == "split" else None
 
 
-def run_comparison(args, env: dict[str, str], work: Path, texts: list[str]
-                   ) -> tuple[dict[str, list[LoadResult]], dict[str, list[dict[str, float]]], dict]:
+def run_comparison(
+    args, env: dict[str, str], work: Path, texts: list[str]
+) -> tuple[dict[str, list[LoadResult]], dict[str, list[dict[str, float]]], dict]:
     """The service (batching on) and each peer configuration of ``--peer-threads`` up side by side, idle
     but for the level being driven: at each concurrency the service's level, then each peer's, so that
     what else the machine runs meanwhile weighs on them alike. Returns the levels and the answers to
@@ -514,14 +619,22 @@ def run_comparison(args, env: dict[str, str], work: Path, texts: list[str]
     model_dir = peer_model_dir(env, work)
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(local_server(env=service_env(env, work, key), log=work / "server-comparison.log"))
-        info = json.loads(asyncio.run(Connection(int(url.rsplit(":", 1)[1])).request(
-            "/model_info", b"{}", "application/json", key))[1])
+        info = json.loads(
+            asyncio.run(Connection(int(url.rsplit(":", 1)[1])).request("/model_info", b"{}", "application/json", key))[
+                1
+            ]
+        )
         servers = {"service": (int(url.rsplit(":", 1)[1]), key, url)}
         for threads in args.peer_threads:
             print(f"peer (torch threads: {threads}): starting uvicorn ...", flush=True)
-            port = stack.enter_context(peer_server(model_dir, info["workers"],
-                                                   torch_threads_for(threads, info["workers"]),
-                                                   work / f"peer-{threads}.log"))
+            port = stack.enter_context(
+                peer_server(
+                    model_dir,
+                    info["workers"],
+                    torch_threads_for(threads, info["workers"]),
+                    work / f"peer-{threads}.log",
+                )
+            )
             servers[threads] = (port, "", None)
         answers, results = {}, {name: [] for name in servers}
         for name, (port, server_key, _) in servers.items():
@@ -530,19 +643,30 @@ def run_comparison(args, env: dict[str, str], work: Path, texts: list[str]
         for c in CONCURRENCY:
             for name, (port, server_key, service_url) in servers.items():
                 kind = "text" if name == "service" else f"peer ({name})"
-                results[name].append(text_level(port, server_key, texts, args, c, kind, name == "service",
-                                                service_url))
+                results[name].append(text_level(port, server_key, texts, args, c, kind, name == "service", service_url))
     return results, answers, info
 
 
-def peer_comparison(console: Console, results: dict[str, list[LoadResult]],
-                    answers: dict[str, list[dict[str, float]]], workers: int) -> dict:
+def peer_comparison(
+    console: Console, results: dict[str, list[LoadResult]], answers: dict[str, list[dict[str, float]]], workers: int
+) -> dict:
     """Print the service's text levels beside each peer's (ok/s and p95, and service/peer); their record."""
-    table = Table(title="/classify_text, 1 utterance per request: the service (adaptive batching on) vs a plain "
-                        f"FastAPI + transformers server of the same model (uvicorn, {workers} workers), levels "
-                        "interleaved")
-    for col in ("peer torch threads", "conc.", "service ok/s", "service p95 ms", "peer ok/s", "peer p95 ms",
-                "peer 5xx+conn.", "ok/s service/peer", "p95 service/peer"):
+    table = Table(
+        title="/classify_text, 1 utterance per request: the service (adaptive batching on) vs a plain "
+        f"FastAPI + transformers server of the same model (uvicorn, {workers} workers), levels "
+        "interleaved"
+    )
+    for col in (
+        "peer torch threads",
+        "conc.",
+        "service ok/s",
+        "service p95 ms",
+        "peer ok/s",
+        "peer p95 ms",
+        "peer 5xx+conn.",
+        "ok/s service/peer",
+        "p95 service/peer",
+    ):
         table.add_column(col, justify="right")
     by_concurrency = {r.concurrency: r for r in results["service"]}
     record = {"service": [r.summary() for r in results["service"]]}
@@ -556,14 +680,29 @@ def peer_comparison(console: Console, results: dict[str, list[LoadResult]],
             ours = by_concurrency[peer.concurrency]
             ratio = ours.throughput / peer.throughput if peer.throughput else float("nan")
             p95_ratio = ours.percentile(95) / peer.percentile(95)
-            table.add_row(label, str(peer.concurrency), f"{ours.throughput:.1f}", f"{ours.percentile(95):.0f}",
-                          f"{peer.throughput:.1f}", f"{peer.percentile(95):.0f}",
-                          str(peer.server_errors + peer.connection_errors), f"{ratio:.2f}x", f"{p95_ratio:.2f}x")
-            rows.append(peer.summary() | {"throughput_ratio_service_over_peer": round(ratio, 2),
-                                          "p95_ratio_service_over_peer": round(p95_ratio, 2)})
+            table.add_row(
+                label,
+                str(peer.concurrency),
+                f"{ours.throughput:.1f}",
+                f"{ours.percentile(95):.0f}",
+                f"{peer.throughput:.1f}",
+                f"{peer.percentile(95):.0f}",
+                str(peer.server_errors + peer.connection_errors),
+                f"{ratio:.2f}x",
+                f"{p95_ratio:.2f}x",
+            )
+            rows.append(
+                peer.summary()
+                | {
+                    "throughput_ratio_service_over_peer": round(ratio, 2),
+                    "p95_ratio_service_over_peer": round(p95_ratio, 2),
+                }
+            )
         gap = largest_gap(answers["service"], answers[threads])
-        console.print(f"peer ({label}) vs service: largest probability difference over {len(answers[threads])} "
-                      f"utterances {gap:.4f} (the service may run the model in bfloat16)")
+        console.print(
+            f"peer ({label}) vs service: largest probability difference over {len(answers[threads])} "
+            f"utterances {gap:.4f} (the service may run the model in bfloat16)"
+        )
         record[threads] = {"torch_threads": torch_threads, "probability_gap": round(gap, 4), "results": rows}
     console.print(table)
     return record
@@ -576,16 +715,27 @@ def main() -> None:
     parser.add_argument("--minute-repeats", type=int, default=3)
     parser.add_argument("--model", choices=("auto", "champion", "minilm"), default="auto")
     parser.add_argument("--quick", action="store_true", help="1,000 text requests per level, one 60 s run")
-    parser.add_argument("--ramp-s", type=float, default=0.5,
-                        help="clients of a load level connect over this many seconds (0: all at once)")
+    parser.add_argument(
+        "--ramp-s",
+        type=float,
+        default=0.5,
+        help="clients of a load level connect over this many seconds (0: all at once)",
+    )
     parser.add_argument("--workers", default="auto", help="server processes (EMOTION_PLATFORM_SERVING_WORKERS)")
-    parser.add_argument("--cold-start-only", action="store_true",
-                        help="only the first request of a fresh worker against warm ones")
-    parser.add_argument("--peer-only", action="store_true",
-                        help="only text through the service (batching on) and through the FastAPI peer")
-    parser.add_argument("--peer-threads", default=",".join(PEER_THREADS),
-                        help="peer configurations, comma-separated: split (torch threads = cores / workers, as "
-                             "the service) and/or default (torch's default); empty: no peer")
+    parser.add_argument(
+        "--cold-start-only", action="store_true", help="only the first request of a fresh worker against warm ones"
+    )
+    parser.add_argument(
+        "--peer-only",
+        action="store_true",
+        help="only text through the service (batching on) and through the FastAPI peer",
+    )
+    parser.add_argument(
+        "--peer-threads",
+        default=",".join(PEER_THREADS),
+        help="peer configurations, comma-separated: split (torch threads = cores / workers, as "
+        "the service) and/or default (torch's default); empty: no peer",
+    )
     args = parser.parse_args()
     if args.quick:
         args.text_requests, args.minute_repeats = 1000, 1
@@ -617,56 +767,112 @@ def main() -> None:
             console.print("[bold]service vs peer[/bold]: the service (batching on) and the FastAPI peer side by side")
             comparison = run_comparison(args, env, work, texts)
     info = comparison[2] if args.peer_only else runs[True][1]
-    console.print(f"model: {model_line}; serving version {info['version']} on {info['device']} ({info['precision']}); "
-                  f"transcriber {info['transcriber']['backend']} {info['transcriber']['model']} on "
-                  f"{info['transcriber']['device']}; {info['workers']} workers x {info['torch_threads']} torch "
-                  "threads; "
-                  f"clients connect over {args.ramp_s} s; {describe(machine_before)}")
+    console.print(
+        f"model: {model_line}; serving version {info['version']} on {info['device']} ({info['precision']}); "
+        f"transcriber {info['transcriber']['backend']} {info['transcriber']['model']} on "
+        f"{info['transcriber']['device']}; {info['workers']} workers x {info['torch_threads']} torch "
+        "threads; "
+        f"clients connect over {args.ramp_s} s; {describe(machine_before)}"
+    )
     peer_record = peer_comparison(console, comparison[0], comparison[1], info["workers"]) if comparison else {}
     if args.peer_only:
-        atomic.write_json(PEER_RESULTS, {"model": model_line, "model_info": info, "cpu_count": os.cpu_count(),
-                                         "ramp_s": args.ramp_s, "comparison": peer_record})
+        atomic.write_json(
+            PEER_RESULTS,
+            {
+                "model": model_line,
+                "model_info": info,
+                "cpu_count": os.cpu_count(),
+                "ramp_s": args.ramp_s,
+                "comparison": peer_record,
+            },
+        )
         console.print(f"written: {PEER_RESULTS}")
         return
-    table = Table(title="bench/serving.py: /classify_text (1 utterance per request) and /classify_media "
-                        f"({clip.name}), batching on vs off (baseline)")
-    for col in ("API", "batching", "conc.", "requests", "ok/s", "p50 ms", "p95 ms", "p99 ms", "4xx", "5xx",
-                "conn. err", "conns/worker", "moved", "stolen", "ok/s vs off"):
+    table = Table(
+        title="bench/serving.py: /classify_text (1 utterance per request) and /classify_media "
+        f"({clip.name}), batching on vs off (baseline)"
+    )
+    for col in (
+        "API",
+        "batching",
+        "conc.",
+        "requests",
+        "ok/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "4xx",
+        "5xx",
+        "conn. err",
+        "conns/worker",
+        "moved",
+        "stolen",
+        "ok/s vs off",
+    ):
         table.add_column(col, justify="right")
     baseline = {(r.kind, r.concurrency): r for r in runs[False][0]}
     for batching in (True, False):
         for r in runs[batching][0]:
             s = r.summary()
-            ratio = r.throughput / baseline[(r.kind, r.concurrency)].throughput \
-                if baseline[(r.kind, r.concurrency)].throughput else float("nan")
-            table.add_row(r.kind, "on" if batching else "off", str(r.concurrency), str(r.requests),
-                          f"{s['throughput_rps']:.1f}", f"{s['p50_ms']:.0f}", f"{s['p95_ms']:.0f}",
-                          f"{s['p99_ms']:.0f}", str(r.client_errors), str(r.server_errors),
-                          str(r.connection_errors), "/".join(map(str, r.worker_connections)) or "-",
-                          str(r.rebalanced), f"{r.stolen:.0%}" if r.stolen is not None else "-", f"{ratio:.2f}x")
+            ratio = (
+                r.throughput / baseline[(r.kind, r.concurrency)].throughput
+                if baseline[(r.kind, r.concurrency)].throughput
+                else float("nan")
+            )
+            table.add_row(
+                r.kind,
+                "on" if batching else "off",
+                str(r.concurrency),
+                str(r.requests),
+                f"{s['throughput_rps']:.1f}",
+                f"{s['p50_ms']:.0f}",
+                f"{s['p95_ms']:.0f}",
+                f"{s['p99_ms']:.0f}",
+                str(r.client_errors),
+                str(r.server_errors),
+                str(r.connection_errors),
+                "/".join(map(str, r.worker_connections)) or "-",
+                str(r.rebalanced),
+                f"{r.stolen:.0%}" if r.stolen is not None else "-",
+                f"{ratio:.2f}x",
+            )
     console.print(table)
     text16 = next(r for r in runs[True][0] if r.kind == "text" and r.concurrency == 16)
     minute_s = [s for s in runs[True][1]["minute_clip_s"] + runs[False][1]["minute_clip_s"] if s is not None]
     verdicts = [
         ("text c=16 p95 <= 100 ms", text16.percentile(95) <= 100, f"{text16.percentile(95):.0f} ms"),
         ("text c=16 >= 250 requests/s", text16.throughput >= 250, f"{text16.throughput:.0f} /s"),
-        (f"text c=16 0 server errors over {text16.requests} requests (target 10,000)",
-         text16.server_errors == 0 and text16.connection_errors == 0 and text16.requests >= 10_000,
-         f"{text16.server_errors} 5xx, {text16.connection_errors} connection errors"),
+        (
+            f"text c=16 0 server errors over {text16.requests} requests (target 10,000)",
+            text16.server_errors == 0 and text16.connection_errors == 0 and text16.requests >= 10_000,
+            f"{text16.server_errors} 5xx, {text16.connection_errors} connection errors",
+        ),
         ("60 s clip classified in <= 6 s", bool(minute_s) and max(minute_s) <= 6.0, f"{minute_s} s"),
-        *((f"first {kind} request of a fresh worker <= 2x a warm one", row["ratio"] <= 2.0,
-           f"{row['first_ms']:.0f} ms vs {row['warm_median_ms']:.0f} ms, {row['ratio']:.2f}x")
-          for kind, row in cold.items()),
+        *(
+            (
+                f"first {kind} request of a fresh worker <= 2x a warm one",
+                row["ratio"] <= 2.0,
+                f"{row['first_ms']:.0f} ms vs {row['warm_median_ms']:.0f} ms, {row['ratio']:.2f}x",
+            )
+            for kind, row in cold.items()
+        ),
     ]
     for name, ok, value in verdicts:
         console.print(f"target {name}: {'met' if ok else 'NOT met'} ({value})")
-    record = {"model": model_line, "model_info": runs[True][1], "cpu_count": os.cpu_count(), "ramp_s": args.ramp_s,
-              "results": [r.summary() for b in (True, False) for r in runs[b][0]],
-              "cold_start": cold,
-              "minute_clip_s": {"batching_on": runs[True][1]["minute_clip_s"],
-                                "batching_off": runs[False][1]["minute_clip_s"]},
-              "targets": {name: {"met": ok, "value": value} for name, ok, value in verdicts},
-              "peer": peer_record}
+    record = {
+        "model": model_line,
+        "model_info": runs[True][1],
+        "cpu_count": os.cpu_count(),
+        "ramp_s": args.ramp_s,
+        "results": [r.summary() for b in (True, False) for r in runs[b][0]],
+        "cold_start": cold,
+        "minute_clip_s": {
+            "batching_on": runs[True][1]["minute_clip_s"],
+            "batching_off": runs[False][1]["minute_clip_s"],
+        },
+        "targets": {name: {"met": ok, "value": value} for name, ok, value in verdicts},
+        "peer": peer_record,
+    }
     atomic.write_json(RESULTS, record)
     console.print(f"written: {RESULTS}")
 

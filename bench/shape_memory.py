@@ -39,33 +39,48 @@ def main() -> None:
     parser.add_argument("--max-batch", type=int, default=32)
     parser.add_argument("--precision", choices=("auto", "float32"), default="auto")
     parser.add_argument("--no-prepack", action="store_true")
-    parser.add_argument("--no-buckets", action="store_true",
-                        help="run each batch at its own shape (the service buckets shapes)")
-    parser.add_argument("--length-step", type=int, default=text_model.LENGTH_STEP,
-                        help="padded lengths are multiples of this many tokens")
+    parser.add_argument(
+        "--no-buckets", action="store_true", help="run each batch at its own shape (the service buckets shapes)"
+    )
+    parser.add_argument(
+        "--length-step",
+        type=int,
+        default=text_model.LENGTH_STEP,
+        help="padded lengths are multiples of this many tokens",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     settings = get_settings()
-    model = load_from_registry(settings.tracking_uri, settings.registered_model, "champion", "cpu", args.precision,
-                               not args.no_prepack)
+    model = load_from_registry(
+        settings.tracking_uri, settings.registered_model, "champion", "cpu", args.precision, not args.no_prepack
+    )
     model.bundle.text.bucket_shapes = not args.no_buckets
     text_model.LENGTH_STEP = args.length_step
     texts, rng, process = meld_utterances(), random.Random(0), psutil.Process()
     start, started, utterances = process.memory_info().rss / MB, time.perf_counter(), 0
     buckets = "off" if args.no_buckets else f"on (lengths in steps of {args.length_step})"
-    print(f"{model.describe()}; shape buckets {buckets}; RSS {start:.0f} MiB; MALLOC_MMAP_THRESHOLD_="
-          f"{os.environ.get('MALLOC_MMAP_THRESHOLD_', '-')}, ONEDNN_PRIMITIVE_CACHE_CAPACITY="
-          f"{os.environ.get('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '-')}", flush=True)
+    print(
+        f"{model.describe()}; shape buckets {buckets}; RSS {start:.0f} MiB; MALLOC_MMAP_THRESHOLD_="
+        f"{os.environ.get('MALLOC_MMAP_THRESHOLD_', '-')}, ONEDNN_PRIMITIVE_CACHE_CAPACITY="
+        f"{os.environ.get('ONEDNN_PRIMITIVE_CACHE_CAPACITY', '-')}",
+        flush=True,
+    )
     for i in range(1, args.batches + 1):
         batch = rng.sample(texts, rng.randint(1, args.max_batch))
         model.bundle.text.predict_proba(batch, [""] * len(batch))
         utterances += len(batch)
         if i % 250 == 0 or i == args.batches:
-            print(f"  {i:>5} batches, {utterances:>6} utterances, {time.perf_counter() - started:>4.0f} s: RSS "
-                  f"{process.memory_info().rss / MB:.0f} MiB", flush=True)
+            print(
+                f"  {i:>5} batches, {utterances:>6} utterances, {time.perf_counter() - started:>4.0f} s: RSS "
+                f"{process.memory_info().rss / MB:.0f} MiB",
+                flush=True,
+            )
     elapsed = time.perf_counter() - started
-    print(f"growth: {process.memory_info().rss / MB - start:+.0f} MiB; {1000 * elapsed / utterances:.2f} ms per "
-          "utterance", flush=True)
+    print(
+        f"growth: {process.memory_info().rss / MB - start:+.0f} MiB; {1000 * elapsed / utterances:.2f} ms per "
+        "utterance",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

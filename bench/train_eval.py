@@ -53,19 +53,28 @@ def text_part(args, datasets: Path, out: Path) -> dict:
     lr = LogisticRegression(max_iter=2000, C=4.0, class_weight="balanced")
     lr.fit(tfidf.fit_transform(train["text"]), y_train)
     results["TF-IDF + logistic regression"] = classification_metrics(
-        y_test, lr.predict_proba(tfidf.transform(test["text"])))
+        y_test, lr.predict_proba(tfidf.transform(test["text"]))
+    )
     results["TF-IDF + logistic regression"]["train_seconds"] = time.perf_counter() - started
-    config = TextTrainConfig(learning_rate=args.learning_rate, epochs=args.epochs, batch_size=32, max_length=96,
-                             class_weighting=args.class_weighting, selection_metric=args.selection_metric)
-    result = train_text_classifier(train, val, minilm_dir(), config,
-                                   on_epoch=lambda row: print(json.dumps(row), flush=True))
+    config = TextTrainConfig(
+        learning_rate=args.learning_rate,
+        epochs=args.epochs,
+        batch_size=32,
+        max_length=96,
+        class_weighting=args.class_weighting,
+        selection_metric=args.selection_metric,
+    )
+    result = train_text_classifier(
+        train, val, minilm_dir(), config, on_epoch=lambda row: print(json.dumps(row), flush=True)
+    )
     model_dir = out / "text_model"
     result.model.save(model_dir)
     ours = evaluate_text_model(result.model, model_dir, test)
     ours["train_seconds"] = result.train_seconds
     results["MiniLM fine-tuned (ours)"] = ours
-    np.save(out / "meld_test_text_proba.npy", result.model.predict_proba(test["text"].tolist(),
-                                                                         test["context"].tolist()))
+    np.save(
+        out / "meld_test_text_proba.npy", result.model.predict_proba(test["text"].tolist(), test["context"].tolist())
+    )
     return results
 
 

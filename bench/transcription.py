@@ -78,21 +78,32 @@ def main() -> None:
     for name, fn in runs.items():
         wall, transcripts = timed(fn, args.repeats)
         hyps = [t.text for t in transcripts]
-        rows.append((name, wall, word_error_rate(refs[:librivox_n], hyps[:librivox_n]),
-                     word_error_rate(refs[librivox_n:], hyps[librivox_n:])))
+        rows.append(
+            (
+                name,
+                wall,
+                word_error_rate(refs[:librivox_n], hyps[:librivox_n]),
+                word_error_rate(refs[librivox_n:], hyps[librivox_n:]),
+            )
+        )
     base_wall = rows[0][1]
-    table = Table(title=f"Whisper {args.model} on {args.device}, {len(audios)} real recordings, "
-                        f"{audio_s:.1f} s of audio, best of {args.repeats}")
+    table = Table(
+        title=f"Whisper {args.model} on {args.device}, {len(audios)} real recordings, "
+        f"{audio_s:.1f} s of audio, best of {args.repeats}"
+    )
     for col in ("backend", "wall s", "RTF", "speed-up vs reference", "WER LibriVox", "WER conversation"):
         table.add_column(col)
     for name, wall, wer_lv, wer_conv in rows:
-        table.add_row(name, f"{wall:.2f}", f"{wall / audio_s:.4f}", f"{base_wall / wall:.2f}x",
-                      f"{wer_lv:.3f}", f"{wer_conv:.3f}")
+        table.add_row(
+            name, f"{wall:.2f}", f"{wall / audio_s:.4f}", f"{base_wall / wall:.2f}x", f"{wer_lv:.3f}", f"{wer_conv:.3f}"
+        )
     Console(width=140).print(table)
     best = rows[2]
     verdict = "met" if base_wall / best[1] >= 3 and best[2] <= rows[0][2] else "NOT met"
-    print(f"target (fast path >= 3x faster, LibriVox WER no worse): {verdict} "
-          f"({base_wall / best[1]:.2f}x, WER {best[2]:.3f} vs {rows[0][2]:.3f})")
+    print(
+        f"target (fast path >= 3x faster, LibriVox WER no worse): {verdict} "
+        f"({base_wall / best[1]:.2f}x, WER {best[2]:.3f} vs {rows[0][2]:.3f})"
+    )
 
 
 if __name__ == "__main__":

@@ -52,14 +52,17 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
             cache_dir=str(settings.cache_dir),
         ),
         "datasets": DatasetsResource(
-            root=str(settings.datasets_dir), feature_cache=str(settings.cache_dir / "features"),
+            root=str(settings.datasets_dir),
+            feature_cache=str(settings.cache_dir / "features"),
             model_cache=str(settings.cache_dir),
         ),
-        "mlflow": mlflow_tracking_resource.configured({
-            "experiment_name": settings.mlflow_experiment,
-            "mlflow_tracking_uri": settings.tracking_uri,
-            "artifact_root": settings.experiment_artifact_root,
-        }),
+        "mlflow": mlflow_tracking_resource.configured(
+            {
+                "experiment_name": settings.mlflow_experiment,
+                "mlflow_tracking_uri": settings.tracking_uri,
+                "artifact_root": settings.experiment_artifact_root,
+            }
+        ),
         "model_registry": ModelRegistryResource(
             tracking_uri=settings.tracking_uri, model_name=settings.registered_model
         ),
@@ -67,20 +70,32 @@ def build_resources(settings: PlatformSettings) -> dict[str, object]:
         "champion": ChampionModelResource(tracking_uri=settings.tracking_uri, model_name=settings.registered_model),
         "bento_store": BentoStoreResource(home=default_bentoml_home()),
         "review_store": ReviewStoreResource(url=ServingSettings().history_url()),
-        "drift_monitor": DriftMonitorResource(tracking_uri=settings.tracking_uri,
-                                              artifact_root=str(settings.mlflow_artifact_root)),
+        "drift_monitor": DriftMonitorResource(
+            tracking_uri=settings.tracking_uri, artifact_root=str(settings.mlflow_artifact_root)
+        ),
     }
 
 
 def build_definitions(settings: PlatformSettings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[media, transcripts, features, segment_emotions, media_emotions, labelled_datasets, reviewed_labels,
-                *TRAINING_ASSETS,
-                *DRIFT_ASSETS, *SERVING_ASSETS],
+        assets=[
+            media,
+            transcripts,
+            features,
+            segment_emotions,
+            media_emotions,
+            labelled_datasets,
+            reviewed_labels,
+            *TRAINING_ASSETS,
+            *DRIFT_ASSETS,
+            *SERVING_ASSETS,
+        ],
         asset_checks=TRAINING_CHECKS,
         jobs=[media_pipeline_job, prediction_job, training_job, drift_job],
-        sensors=[build_inbox_sensor(media_pipeline_job, recovery_attempts=settings.recovery_attempts),
-                 build_drift_retraining_sensor(training_job)],
+        sensors=[
+            build_inbox_sensor(media_pipeline_job, recovery_attempts=settings.recovery_attempts),
+            build_drift_retraining_sensor(training_job),
+        ],
         schedules=[drift_report_schedule],
         resources=build_resources(settings),
         executor=build_executor(settings),

@@ -113,23 +113,41 @@ def _from_files(values: dict[str, object]) -> tuple[list[dg.AssetSpec], dict[str
     return specs, {"stage_inputs": dg.IOManagerDefinition.hardcoded_io_manager(UpstreamFromFiles(values))}
 
 
-def _materialize(assets: list, selection: list, instance: dg.DagsterInstance, resources: dict, run_config: dict,
-                 stage: str, produces: list[str]) -> dg.ExecuteInProcessResult:
+def _materialize(
+    assets: list,
+    selection: list,
+    instance: dg.DagsterInstance,
+    resources: dict,
+    run_config: dict,
+    stage: str,
+    produces: list[str],
+) -> dg.ExecuteInProcessResult:
     """One in-process run in the deployment's instance; a clear error unless ``produces`` all materialized."""
     try:
-        result = dg.materialize(assets, selection=selection, instance=instance, resources=resources,
-                                run_config={**run_config, **QUIET}, raise_on_error=False,
-                                tags={"emotion_platform/trigger": f"dvc-{stage}"})
+        result = dg.materialize(
+            assets,
+            selection=selection,
+            instance=instance,
+            resources=resources,
+            run_config={**run_config, **QUIET},
+            raise_on_error=False,
+            tags={"emotion_platform/trigger": f"dvc-{stage}"},
+        )
     finally:
         mlflow.end_run()  # what dagster-mlflow's end_mlflow_on_run_finished hook does for jobs
     # A refused promotion gate (a blocking check that failed) is a result of the evaluation, not an error.
-    failures = [e.event_specific_data.error for e in result.all_events
-                if e.is_step_failure and e.event_specific_data and e.event_specific_data.error]
+    failures = [
+        e.event_specific_data.error
+        for e in result.all_events
+        if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
+    ]
     errors = [f.message.strip() for f in failures if f.cls_name != "DagsterAssetCheckFailedError"]
     missing = [name for name in produces if not result.asset_materializations_for_node(name)]
     if errors or missing:
-        raise StageError(f"{stage}: Dagster run {result.run_id} failed: "
-                         f"{' | '.join(errors) or f'nothing materialized for {missing}'}")
+        raise StageError(
+            f"{stage}: Dagster run {result.run_id} failed: "
+            f"{' | '.join(errors) or f'nothing materialized for {missing}'}"
+        )
     return result
 
 
@@ -145,17 +163,27 @@ def prepare(settings: PlatformSettings, params: dict, instance: dg.DagsterInstan
     resources = build_resources(settings)
     config = {"config": _data_config(params)}
     stage_assets = [labelled_datasets, training_examples, splits]  # the observation runs first, in the same run
-    result = _materialize(stage_assets, stage_assets, instance, resources,
-                          {"ops": {"training_examples": config, "splits": config}}, "prepare",
-                          ["training_examples", "splits"])
-    for produced, expected in ((result.asset_value("training_examples"), paths.examples),
-                               (result.asset_value("splits"), paths.splits)):
+    result = _materialize(
+        stage_assets,
+        stage_assets,
+        instance,
+        resources,
+        {"ops": {"training_examples": config, "splits": config}},
+        "prepare",
+        ["training_examples", "splits"],
+    )
+    for produced, expected in (
+        (result.asset_value("training_examples"), paths.examples),
+        (result.asset_value("splits"), paths.splits),
+    ):
         if Path(produced).resolve() != expected.resolve():
             raise StageError(f"prepare wrote {produced}, but DVC tracks {expected}")
     df = pd.read_parquet(paths.splits)
-    summary = {"examples": len(df), **{f"{split}_examples": int((df["split"] == split).sum())
-                                        for split in ("train", "validation", "test")},
-               **{f"{source}_examples": int(n) for source, n in df["source"].value_counts().sort_index().items()}}
+    summary = {
+        "examples": len(df),
+        **{f"{split}_examples": int((df["split"] == split).sum()) for split in ("train", "validation", "test")},
+        **{f"{source}_examples": int(n) for source, n in df["source"].value_counts().sort_index().items()},
+    }
     atomic.write_json(paths.report("data.json"), summary)
     return summary
 
@@ -178,19 +206,30 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
         raise StageError(f"{paths.splits} not found: run the prepare stage first (dvc repro prepare)")
     specs, io = _from_files({"splits": str(paths.splits.resolve())})
     resources = build_resources(settings) | io
-    result = _materialize([*specs, emotion_model], [emotion_model], instance, resources,
-                          {"ops": {"emotion_model": {"config": params["train"]}}}, "train", ["emotion_model"])
+    result = _materialize(
+        [*specs, emotion_model],
+        [emotion_model],
+        instance,
+        resources,
+        {"ops": {"emotion_model": {"config": params["train"]}}},
+        "train",
+        ["emotion_model"],
+    )
     record = dict(result.asset_value("emotion_model"))
     with atomic.atomic_dir(paths.model) as tmp:
         shutil.copytree(record["bundle_dir"], tmp, dirs_exist_ok=True)
     record["bundle_dir"] = str(paths.model)
     record["dagster_run_id"] = result.run_id
     atomic.write_json(paths.record, record)
-    meta = {k: getattr(v, "value", v) for k, v in result.asset_materializations_for_node("emotion_model")[0]
-            .metadata.items()}
-    metrics = {**{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
-               **{k: meta[k] for k in ("best_epoch", "train_seconds", "train_examples", "speech_train_examples")},
-               **{k: meta[k] for k in ("val_speech_accuracy", "val_speech_uar") if k in meta}}
+    meta = {
+        k: getattr(v, "value", v)
+        for k, v in result.asset_materializations_for_node("emotion_model")[0].metadata.items()
+    }
+    metrics = {
+        **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
+        **{k: meta[k] for k in ("best_epoch", "train_seconds", "train_examples", "speech_train_examples")},
+        **{k: meta[k] for k in ("val_speech_accuracy", "val_speech_uar") if k in meta},
+    }
     atomic.write_json(paths.report("train.json"), metrics)
     curves = _training_curves(settings.tracking_uri, record["mlflow_run_id"])
     with atomic.atomic_path(paths.report("training_curves.csv")) as tmp:
@@ -200,8 +239,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
 
 def _confusion_rows(matrix: list[list[int]]) -> pd.DataFrame:
     """One row per test example (actual, predicted): the shape of DVC's confusion-matrix plot."""
-    rows = [(EMOTIONS[i], EMOTIONS[j]) for i, line in enumerate(matrix) for j, n in enumerate(line)
-            for _ in range(n)]
+    rows = [(EMOTIONS[i], EMOTIONS[j]) for i, line in enumerate(matrix) for j, n in enumerate(line) for _ in range(n)]
     return pd.DataFrame(rows, columns=["actual", "predicted"])
 
 
@@ -215,9 +253,15 @@ def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInsta
     record = json.loads(paths.record.read_text()) | {"bundle_dir": str(paths.model.resolve())}
     specs, io = _from_files({"splits": str(paths.splits.resolve()), "emotion_model": record})
     resources = build_resources(settings) | io
-    result = _materialize([*specs, model_evaluation, promotion_gate], [model_evaluation, promotion_gate],
-                          instance, resources, {"ops": {"model_evaluation": {"config": params["evaluate"]}}},
-                          "evaluate", ["model_evaluation"])
+    result = _materialize(
+        [*specs, model_evaluation, promotion_gate],
+        [model_evaluation, promotion_gate],
+        instance,
+        resources,
+        {"ops": {"model_evaluation": {"config": params["evaluate"]}}},
+        "evaluate",
+        ["model_evaluation"],
+    )
     evaluation = result.asset_value("model_evaluation")
     candidate = evaluation["candidate"]
     gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "promotion_gate")
@@ -226,15 +270,19 @@ def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInsta
         **{k: round(candidate[k], 4) for k in ("accuracy", "macro_f1", "weighted_f1", "uar", "ece", "size_mb")},
         "latency_p50_ms": round(candidate["latency"]["p50_ms"], 2),
         "latency_p95_ms": round(candidate["latency"]["p95_ms"], 2),
-        **{f"speech_{branch}_{k}": round(m[k], 4) for branch, m in candidate["speech"].items()
-           for k in ("accuracy", "uar")},
+        **{
+            f"speech_{branch}_{k}": round(m[k], 4)
+            for branch, m in candidate["speech"].items()
+            for k in ("accuracy", "uar")
+        },
         "gate_passed": bool(gate.passed),
     }
     atomic.write_json(paths.report("evaluation.json"), metrics)
     with atomic.atomic_path(paths.report("confusion.csv")) as tmp:
         _confusion_rows(candidate["confusion_matrix"]).to_csv(tmp, index=False)
-    per_class = pd.DataFrame({"emotion": list(candidate["per_class_f1"]),
-                              "f1": [round(v, 4) for v in candidate["per_class_f1"].values()]})
+    per_class = pd.DataFrame(
+        {"emotion": list(candidate["per_class_f1"]), "f1": [round(v, 4) for v in candidate["per_class_f1"].values()]}
+    )
     with atomic.atomic_path(paths.report("per_class_f1.csv")) as tmp:
         per_class.to_csv(tmp, index=False)
     return metrics | {"gate_reasons": gate.metadata["reasons"].value}

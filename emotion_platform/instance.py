@@ -35,12 +35,16 @@ run_retries:
   max_retries: 2
   retry_on_asset_or_op_failure: false
 """
-LOCAL_INSTANCE_YAML = """\
+LOCAL_INSTANCE_YAML = (
+    """\
 # Local profile: run, event-log and schedule storage in sqlite files in this folder.
 telemetry:
   enabled: false
-""" + RECOVERY_YAML
-SCALE_INSTANCE_YAML = """\
+"""
+    + RECOVERY_YAML
+)
+SCALE_INSTANCE_YAML = (
+    """\
 # Scale profile: run, event-log and schedule storage in PostgreSQL (dagster-postgres).
 # The connection comes from the EMOTION_PLATFORM_PG_* variables (see emotion_platform/settings.py).
 storage:
@@ -64,7 +68,9 @@ run_coordinator:
     max_concurrent_runs: 4
 telemetry:
   enabled: false
-""" + RECOVERY_YAML
+"""
+    + RECOVERY_YAML
+)
 INSTANCE_YAML = {"local": LOCAL_INSTANCE_YAML, "scale": SCALE_INSTANCE_YAML}
 GENERATED_HEADERS = tuple(text.splitlines()[0] for text in INSTANCE_YAML.values())
 
@@ -72,8 +78,13 @@ GENERATED_HEADERS = tuple(text.splitlines()[0] for text in INSTANCE_YAML.values(
 def export_postgres_env(settings: PlatformSettings) -> None:
     """Put the effective PostgreSQL settings (defaults included) into the environment dagster.yaml reads."""
     pg = settings.postgres
-    values = {"HOST": pg.host, "PORT": str(pg.port), "USER": pg.user,
-              "PASSWORD": pg.password.get_secret_value(), "DAGSTER_DB": pg.dagster_db}
+    values = {
+        "HOST": pg.host,
+        "PORT": str(pg.port),
+        "USER": pg.user,
+        "PASSWORD": pg.password.get_secret_value(),
+        "DAGSTER_DB": pg.dagster_db,
+    }
     for name, value in values.items():
         os.environ.setdefault(f"EMOTION_PLATFORM_PG_{name}", value)
 

@@ -30,9 +30,14 @@ class RunFieldsFilter(logging.Filter):
             return True
         partition = (meta.get("job_tags") or {}).get(PARTITION_TAG)
         event = meta.get("dagster_event")
-        fields = {"run_id": meta.get("run_id"), "job": meta.get("job_name"), "step": meta.get("step_key"),
-                  "partition": partition, "media_id": partition,
-                  "event": event.event_type_value if event is not None else None}
+        fields = {
+            "run_id": meta.get("run_id"),
+            "job": meta.get("job_name"),
+            "step": meta.get("step_key"),
+            "partition": partition,
+            "media_id": partition,
+            "event": event.event_type_value if event is not None else None,
+        }
         for key, value in fields.items():
             if value is not None:
                 setattr(record, key, value)
@@ -42,15 +47,18 @@ class RunFieldsFilter(logging.Filter):
 
 
 @dg.logger(
-    {"log_level": dg.Field(str, is_required=False, default_value="INFO", description="The logger's threshold."),
-     "name": dg.Field(str, is_required=False, default_value="dagster", description="The logger's name.")},
+    {
+        "log_level": dg.Field(str, is_required=False, default_value="INFO", description="The logger's threshold."),
+        "name": dg.Field(str, is_required=False, default_value="dagster", description="The logger's name."),
+    },
     description="Dagster's coloured console logger, or JSON lines with run ids (EMOTION_PLATFORM_LOG_FORMAT).",
 )
 def platform_console_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     if get_settings().log_format != "json":
         return colored_console_logger.logger_fn(init_context)
-    logger = logging.Logger(init_context.logger_config["name"],
-                            level=coerce_valid_log_level(init_context.logger_config["log_level"]))
+    logger = logging.Logger(
+        init_context.logger_config["name"], level=coerce_valid_log_level(init_context.logger_config["log_level"])
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RunFieldsFilter())
     handler.setFormatter(json_formatter())

@@ -62,13 +62,20 @@ def console_run_config() -> dict:
     return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
-def run_partition(job: dg.JobDefinition, key: str, instance: dg.DagsterInstance,
-                  tags: dict[str, str]) -> dg.ExecuteInProcessResult:
+def run_partition(
+    job: dg.JobDefinition, key: str, instance: dg.DagsterInstance, tags: dict[str, str]
+) -> dg.ExecuteInProcessResult:
     """One run of ``job`` for media partition ``key`` in this process; its log lines carry the run's ids."""
     run_id = str(uuid.uuid4())
     with log_context(run_id=run_id, job=job.name, partition=key, media_id=key):
-        return job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_id=run_id,
-                                      tags={**tags, **process_tags()}, run_config=console_run_config())
+        return job.execute_in_process(
+            partition_key=key,
+            instance=instance,
+            raise_on_error=False,
+            run_id=run_id,
+            tags={**tags, **process_tags()},
+            run_config=console_run_config(),
+        )
 
 
 def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOutcome:
@@ -117,13 +124,18 @@ def to_json(obj: object) -> str:
 
 
 SHORT_TRAINING = {
-    "max_train_examples": 1500, "max_validation_examples": 400, "epochs": 2, "max_length": 64,
-    "learning_rate": 2e-4, "batch_size": 16,
+    "max_train_examples": 1500,
+    "max_validation_examples": 400,
+    "epochs": 2,
+    "max_length": 64,
+    "learning_rate": 2e-4,
+    "batch_size": 16,
 }
 
 
-def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluation_config: dict,
-                      min_weighted_f1: float | None = None) -> dg.ExecuteInProcessResult:
+def train_and_promote(
+    instance: dg.DagsterInstance, model_config: dict, evaluation_config: dict, min_weighted_f1: float | None = None
+) -> dg.ExecuteInProcessResult:
     """Materialize the models group (training data -> candidate -> evaluation -> gate -> champion)."""
     import mlflow
 
@@ -139,11 +151,14 @@ def train_and_promote(instance: dg.DagsterInstance, model_config: dict, evaluati
     try:
         return dg.materialize(
             [reviewed_labels, *TRAINING_ASSETS, *TRAINING_CHECKS],
-            instance=instance, resources=resources, raise_on_error=False,
+            instance=instance,
+            resources=resources,
+            raise_on_error=False,
             tags={"emotion_platform/trigger": "cli-train", **process_tags()},
-            run_config={"ops": {"emotion_model": {"config": model_config},
-                                "model_evaluation": {"config": evaluation_config}},
-                        **console_run_config()},
+            run_config={
+                "ops": {"emotion_model": {"config": model_config}, "model_evaluation": {"config": evaluation_config}},
+                **console_run_config(),
+            },
         )
     finally:
         mlflow.end_run()  # what dagster-mlflow's end_mlflow_on_run_finished hook does for jobs

@@ -28,8 +28,13 @@ from emotion_platform.lib.media.quarantine import list_quarantined
 from emotion_platform.lib.media.store import MediaStore
 from emotion_platform.lib.tracking import ModelRegistry
 
-REPORTED_STATUSES = (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED,
-                     dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.QUEUED)
+REPORTED_STATUSES = (
+    dg.DagsterRunStatus.SUCCESS,
+    dg.DagsterRunStatus.FAILURE,
+    dg.DagsterRunStatus.CANCELED,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.QUEUED,
+)
 
 
 def latest_drift_summary(data_dir: Path) -> tuple[str, dict] | None:
@@ -50,17 +55,23 @@ class PlatformCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         runs = GaugeMetricFamily("emotion_platform_runs", "Dagster runs by job and status", labels=["job", "status"])
-        counts = Counter((r.dagster_run.job_name, r.dagster_run.status.value)
-                         for r in self.instance.get_run_records(dg.RunsFilter(statuses=list(REPORTED_STATUSES))))
+        counts = Counter(
+            (r.dagster_run.job_name, r.dagster_run.status.value)
+            for r in self.instance.get_run_records(dg.RunsFilter(statuses=list(REPORTED_STATUSES)))
+        )
         for (job, status), count in sorted(counts.items()):
             runs.add_metric([job, status], count)
         yield runs
 
-        yield GaugeMetricFamily("emotion_platform_media_partitions", "Media files registered as partitions",
-                                value=len(self.instance.get_dynamic_partitions(media_partitions.name)))
+        yield GaugeMetricFamily(
+            "emotion_platform_media_partitions",
+            "Media files registered as partitions",
+            value=len(self.instance.get_dynamic_partitions(media_partitions.name)),
+        )
 
-        quarantined = GaugeMetricFamily("emotion_platform_media_quarantined", "Files refused, by stage and reason",
-                                        labels=["stage", "code"])
+        quarantined = GaugeMetricFamily(
+            "emotion_platform_media_quarantined", "Files refused, by stage and reason", labels=["stage", "code"]
+        )
         by_reason = Counter((r["stage"], r["code"]) for r in list_quarantined(MediaStore(self.data_dir)))
         for (stage, code), count in sorted(by_reason.items()):
             quarantined.add_metric([stage, code], count)
@@ -69,14 +80,21 @@ class PlatformCollector(Collector):
         latest = latest_drift_summary(self.data_dir)
         if latest is not None:
             window, summary = latest
-            share = GaugeMetricFamily("emotion_platform_drift_share",
-                                      "Share of drifted columns in the latest drift report", labels=["window"])
+            share = GaugeMetricFamily(
+                "emotion_platform_drift_share", "Share of drifted columns in the latest drift report", labels=["window"]
+            )
             share.add_metric([window], float(summary["drifted_share"]))
-            detected = GaugeMetricFamily("emotion_platform_drift_detected",
-                                         "1 when the latest drift report found dataset drift", labels=["window"])
+            detected = GaugeMetricFamily(
+                "emotion_platform_drift_detected",
+                "1 when the latest drift report found dataset drift",
+                labels=["window"],
+            )
             detected.add_metric([window], float(bool(summary["dataset_drift"])))
             yield from (share, detected)
 
         champion = self.registry.champion()
-        yield GaugeMetricFamily("emotion_platform_champion_version", "MLflow version of the champion model (0: none)",
-                                value=float(champion.version) if champion is not None else 0.0)
+        yield GaugeMetricFamily(
+            "emotion_platform_champion_version",
+            "MLflow version of the champion model (0: none)",
+            value=float(champion.version) if champion is not None else 0.0,
+        )

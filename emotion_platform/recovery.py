@@ -30,8 +30,12 @@ HOST_TAG = "emotion_platform/host"
 ATTEMPT_TAG = "emotion_platform/recovery_attempt"
 PARTITION_TAG = "dagster/partition"
 
-UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
-              dg.DagsterRunStatus.CANCELING]
+UNFINISHED = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 IN_PROGRESS = {*UNFINISHED, dg.DagsterRunStatus.QUEUED}
 FAILED = {dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
@@ -50,8 +54,9 @@ def fail_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
         pid = int(run.tags.get(PID_TAG, "0"))
         if pid == os.getpid() or process_alive(pid):
             continue
-        instance.report_run_failed(run, f"the process that ran it (pid {pid}) is gone; marked failed so the "
-                                        "work can be requested again")
+        instance.report_run_failed(
+            run, f"the process that ran it (pid {pid}) is gone; marked failed so the work can be requested again"
+        )
         failed.append(run.run_id)
     return failed
 
@@ -74,8 +79,13 @@ class RecoveryPlan:
     given_up: list[str]  # partitions that used up their attempts and wait for a person
 
 
-def partitions_to_recover(instance: dg.DagsterInstance, job_name: str, final_asset: dg.AssetKey,
-                          max_attempts: int, exclude: set[str] | frozenset[str] = frozenset()) -> RecoveryPlan:
+def partitions_to_recover(
+    instance: dg.DagsterInstance,
+    job_name: str,
+    final_asset: dg.AssetKey,
+    max_attempts: int,
+    exclude: set[str] | frozenset[str] = frozenset(),
+) -> RecoveryPlan:
     """Registered media partitions without ``final_asset`` and without a run in progress."""
     registered = instance.get_dynamic_partitions(media_partitions.name)
     done = instance.get_materialized_partitions(final_asset)
@@ -83,8 +93,9 @@ def partitions_to_recover(instance: dg.DagsterInstance, job_name: str, final_ass
     for key in registered:
         if key in done or key in exclude:
             continue
-        runs = [r.dagster_run for r in instance.get_run_records(
-            dg.RunsFilter(job_name=job_name, tags={PARTITION_TAG: key}))]
+        runs = [
+            r.dagster_run for r in instance.get_run_records(dg.RunsFilter(job_name=job_name, tags={PARTITION_TAG: key}))
+        ]
         if any(run.status in IN_PROGRESS for run in runs):
             continue
         attempts = sum(run.status in FAILED for run in runs)

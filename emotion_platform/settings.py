@@ -75,24 +75,38 @@ class PlatformSettings(BaseSettings):
     transcriber_backend: TranscriberBackend = "faster-whisper"
     device: Device = "auto"
     deployment: Literal["local", "scale"] = Field(
-        "local", description="local: sqlite Dagster instance and MLflow store; scale: both on PostgreSQL.")
+        "local", description="local: sqlite Dagster instance and MLflow store; scale: both on PostgreSQL."
+    )
     executor: Literal["multiprocess", "k8s"] = Field(
-        "multiprocess", description="Dagster executor: steps as local processes, or one Kubernetes job per step.")
+        "multiprocess", description="Dagster executor: steps as local processes, or one Kubernetes job per step."
+    )
     max_concurrent_steps: int = Field(2, description="Steps the multiprocess executor runs at once.")
-    stall_warning_s: float = Field(600.0, gt=0, description="A long step (training, evaluation) that makes no "
-                                                            "progress for this long says so in its run log.")
+    stall_warning_s: float = Field(
+        600.0,
+        gt=0,
+        description="A long step (training, evaluation) that makes no progress for this long says so in its run log.",
+    )
     log_format: Literal["console", "json"] = Field(
-        "console", description="console: human-readable log lines; json: one JSON object per line with run, "
-                               "partition, request and model ids (for a log pipeline).")
-    recovery_attempts: int = Field(3, ge=1, description="Runs the inbox sensor requests for a media partition "
-                                                       "that never finished (a dead process) before it gives up.")
+        "console",
+        description="console: human-readable log lines; json: one JSON object per line with run, "
+        "partition, request and model ids (for a log pipeline).",
+    )
+    recovery_attempts: int = Field(
+        3,
+        ge=1,
+        description="Runs the inbox sensor requests for a media partition "
+        "that never finished (a dead process) before it gives up.",
+    )
     media: MediaLimits = Field(default_factory=MediaLimits)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     mlflow_tracking_uri: str | None = Field(
-        None, description="Default: sqlite:///<data_dir>/mlflow/mlflow.db (local) or the PostgreSQL mlflow_db "
-                          "(scale); an http(s) URL uses an MLflow tracking server.")
+        None,
+        description="Default: sqlite:///<data_dir>/mlflow/mlflow.db (local) or the PostgreSQL mlflow_db "
+        "(scale); an http(s) URL uses an MLflow tracking server.",
+    )
     mlflow_artifact_uri: str | None = Field(
-        None, description="Artifact root of new experiments, e.g. s3://bucket/mlflow (default: data/mlflow/artifacts)")
+        None, description="Artifact root of new experiments, e.g. s3://bucket/mlflow (default: data/mlflow/artifacts)"
+    )
     mlflow_experiment: str = "emotion-platform"
     registered_model: str = "emotion-model"
 

@@ -28,8 +28,13 @@ def run_corpus_pipeline(root: Path, corpus: Path, cases: list[Case], librivox, t
     from emotion_platform.lib.transcription.types import Transcript
     from emotion_platform.resources import StorageResource
 
-    storage = StorageResource(root=str(root / "data"), inbox=str(root / "inbox"), settle_s=0.0,
-                              max_bytes=MAX_BYTES, max_duration_s=MAX_DURATION_S)
+    storage = StorageResource(
+        root=str(root / "data"),
+        inbox=str(root / "inbox"),
+        settle_s=0.0,
+        max_bytes=MAX_BYTES,
+        max_duration_s=MAX_DURATION_S,
+    )
     inbox = Path(storage.inbox)
     shutil.copytree(corpus, inbox, symlinks=True)
     good = build_good_files(inbox, [c.path for c in librivox])
@@ -43,8 +48,9 @@ def run_corpus_pipeline(root: Path, corpus: Path, cases: list[Case], librivox, t
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         results = {}
         for request in tick.run_requests:
-            result = dg.materialize([media, transcripts], partition_key=request.partition_key,
-                                    instance=instance, resources=resources)
+            result = dg.materialize(
+                [media, transcripts], partition_key=request.partition_key, instance=instance, resources=resources
+            )
             assert result.success, f"run for {request.partition_key} failed"
             results[request.partition_key] = result
         by_name = {}
@@ -53,14 +59,24 @@ def run_corpus_pipeline(root: Path, corpus: Path, cases: list[Case], librivox, t
             media_meta = result.asset_materializations_for_node("media")[0].metadata
             checks = result.get_asset_check_evaluations()
             transcript = Transcript.model_validate_json(storage.media_store.transcript_path(key).read_text())
-            outcome = {"key": key, "media": {k: getattr(v, "value", v) for k, v in media_meta.items()},
-                       "check_passed": checks[0].passed, "transcript": transcript}
+            outcome = {
+                "key": key,
+                "media": {k: getattr(v, "value", v) for k, v in media_meta.items()},
+                "check_passed": checks[0].passed,
+                "transcript": transcript,
+            }
             by_name[manifest["original_name"]] = outcome
             for alias in manifest["aliases"]:
                 by_name[Path(alias["inbox_path"]).name] = outcome | {"alias_of": manifest["original_name"]}
-    return {"cases": cases, "good": good, "by_name": by_name, "storage": storage,
-            "quarantine": list_quarantined(storage.media_store), "librivox": librivox,
-            "partitions": sorted(results)}
+    return {
+        "cases": cases,
+        "good": good,
+        "by_name": by_name,
+        "storage": storage,
+        "quarantine": list_quarantined(storage.media_store),
+        "librivox": librivox,
+        "partitions": sorted(results),
+    }
 
 
 def pipeline_outcome(processed: dict, name: str) -> str:

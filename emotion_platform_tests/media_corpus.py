@@ -91,8 +91,19 @@ def build_bad_corpus(dest: Path, samples: dict[str, Path], speech_wav: Path) -> 
         out.setparams(params)
         while big.stat().st_size <= MAX_BYTES:
             out.writeframes(frames)
-    _ffmpeg("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", str(MAX_DURATION_S * 2), "-c:a", "libopus",
-            "-b:a", "6k", str(add("night_recording.ogg", "decode", "too_long")))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "anullsrc=r=8000:cl=mono",
+        "-t",
+        str(MAX_DURATION_S * 2),
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "6k",
+        str(add("night_recording.ogg", "decode", "too_long")),
+    )
     link = add("linked_secret.wav", "admission", "unsafe_path")
     link.symlink_to("/etc/passwd")
     # Valid media with nothing to transcribe.

@@ -38,14 +38,37 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server at once, as a crash or a lost node would (``pg_ctl -m immediate``)."""
-        subprocess.run(_as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m",
-                                        "immediate", "-w", "stop"]), check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            _as_server_user(
+                [str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop"]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
 
     def start(self) -> None:
         """Start it again on the same port and data folder."""
-        subprocess.run(_as_server_user([str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-l",
-                                        str(self.folder / "server.log"), "-o", _options(self.port, self.folder),
-                                        "-w", "-t", "60", "start"]), check=True, capture_output=True, timeout=90)
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(self.bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.folder / "data"),
+                    "-l",
+                    str(self.folder / "server.log"),
+                    "-o",
+                    _options(self.port, self.folder),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            timeout=90,
+        )
 
     def url(self, database: str) -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
@@ -83,16 +106,52 @@ def running_postgres(bin_dir: Path) -> Iterator[PostgresServer]:
     data, log = folder / "data", folder / "server.log"
     port = _free_port()
     try:
-        subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER,
-                                        "--auth=trust", "--encoding=UTF8", "--no-sync"]),
-                       check=True, capture_output=True, text=True, timeout=120)
-        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o",
-                                        _options(port, folder),
-                                        "-w", "-t", "60", "start"]),
-                       check=True, capture_output=True, text=True, timeout=90)
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    SUPERUSER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-o",
+                    _options(port, folder),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
         yield PostgresServer("127.0.0.1", port, SUPERUSER, folder, bin_dir)
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                           check=False, capture_output=True, timeout=60)
+            subprocess.run(
+                _as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                check=False,
+                capture_output=True,
+                timeout=60,
+            )
         shutil.rmtree(folder, ignore_errors=True)

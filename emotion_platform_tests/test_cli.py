@@ -23,8 +23,11 @@ def test_ingest_processes_the_inbox_and_is_idempotent(tmp_path: Path, librivox) 
     shutil.copyfile(librivox[4].path, inbox / "clip one.wav")
     (inbox / "notes.wav").write_text("not audio at all\n" * 20)
     settle(inbox)
-    env = os.environ | {"EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"),
-                        "DAGSTER_HOME": str(tmp_path / "dagster_home"), "COLUMNS": "200"}
+    env = os.environ | {
+        "EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "COLUMNS": "200",
+    }
 
     first = run_cli("ingest", env=env)
     assert first.returncode == 0, first.stderr[-2000:]
@@ -54,8 +57,12 @@ def test_json_logs_of_an_ingest_carry_the_run_and_the_partition(tmp_path: Path, 
     inbox.mkdir(parents=True)
     shutil.copyfile(librivox[4].path, inbox / "clip.wav")
     settle(inbox)
-    env = os.environ | {"EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"), "EMOTION_PLATFORM_LOG_FORMAT": "json",
-                        "DAGSTER_HOME": str(tmp_path / "dagster_home"), "COLUMNS": "200"}
+    env = os.environ | {
+        "EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"),
+        "EMOTION_PLATFORM_LOG_FORMAT": "json",
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "COLUMNS": "200",
+    }
 
     done = run_cli("ingest", env=env)
 

@@ -14,15 +14,14 @@ def test_every_job_resolves() -> None:
     names = {job.name for job in jobs}
     assert "media_pipeline" in names
     for job in jobs:
-        missing = {key for node in job.nodes_in_topological_order
-                   for key in node.definition.required_resource_keys} - set(job.resource_defs)
+        missing = {
+            key for node in job.nodes_in_topological_order for key in node.definition.required_resource_keys
+        } - set(job.resource_defs)
         assert not missing, f"{job.name} lacks resources {missing}"
 
 
 def test_assets_are_in_their_groups() -> None:
-    groups = {
-        spec.key.to_user_string(): spec.group_name for spec in defs.resolve_all_asset_specs()
-    }
+    groups = {spec.key.to_user_string(): spec.group_name for spec in defs.resolve_all_asset_specs()}
     assert groups["media"] == "media"
     assert groups["transcripts"] == "transcripts"
 

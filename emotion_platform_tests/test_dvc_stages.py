@@ -27,13 +27,24 @@ from emotion_platform.settings import PROJECT_ROOT, PlatformSettings
 
 BIN = Path(sys.executable).parent
 TINY = {
-    "train": {"max_train_examples": 64, "max_validation_examples": 32, "epochs": 1, "max_length": 32,
-              "max_speech_examples": 40, "flat_voice_lines": 16, "spoken_lines": 16},
+    "train": {
+        "max_train_examples": 64,
+        "max_validation_examples": 32,
+        "epochs": 1,
+        "max_length": 32,
+        "max_speech_examples": 40,
+        "flat_voice_lines": 16,
+        "spoken_lines": 16,
+    },
     "evaluate": {"max_test_examples": 60, "latency_examples": 3},
 }
 pytestmark = pytest.mark.timeout(1500)  # four pipeline runs in subprocesses; minutes on a busy 2-core machine
-OUTPUTS = ["data/training/examples.parquet", "data/training/splits.parquet", "data/models/candidate.json",
-           "data/models/candidate/fusion.json"]
+OUTPUTS = [
+    "data/training/examples.parquet",
+    "data/training/splits.parquet",
+    "data/models/candidate.json",
+    "data/models/candidate/fusion.json",
+]
 
 
 def _git(*args: str, cwd: Path) -> str:
@@ -61,8 +72,15 @@ class Repo:
         self.first_run = ""  # what the first `dvc repro` printed
 
     def dvc(self, *args: str) -> str:
-        done = subprocess.run([str(BIN / "dvc"), *args], cwd=self.root, env=self.env, capture_output=True,
-                              text=True, timeout=1200, check=False)
+        done = subprocess.run(
+            [str(BIN / "dvc"), *args],
+            cwd=self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
         assert done.returncode == 0, f"dvc {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         return done.stdout + done.stderr
 
@@ -84,9 +102,14 @@ class Repo:
 def repo(tmp_path_factory) -> Repo:
     root = _fresh_clone(tmp_path_factory.mktemp("clone") / "emotion_platform")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EMOTION_PLATFORM_", "DAGSTER_"))}
-    env |= {"DAGSTER_HOME": str(root / ".dagster_home"), "EMOTION_PLATFORM_DATA_DIR": str(root / "data"),
-            "EMOTION_PLATFORM_CACHE_DIR": str(PlatformSettings().cache_dir),  # converted models, feature cache
-            "DVC_NO_ANALYTICS": "1", "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+    env |= {
+        "DAGSTER_HOME": str(root / ".dagster_home"),
+        "EMOTION_PLATFORM_DATA_DIR": str(root / "data"),
+        "EMOTION_PLATFORM_CACHE_DIR": str(PlatformSettings().cache_dir),  # converted models, feature cache
+        "DVC_NO_ANALYTICS": "1",
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONWARNINGS": "ignore",
+    }
     clone = Repo(root, env)
     clone.set_params({"datasets": {"dir": str(PlatformSettings().datasets_dir)}, **TINY})
     clone.first_run = clone.dvc("repro")

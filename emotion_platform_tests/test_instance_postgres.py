@@ -30,8 +30,9 @@ from emotion_platform_tests.postgres_server import postgres_bin_dir, running_pos
 
 BIN_DIR = postgres_bin_dir()
 pytestmark = pytest.mark.skipif(
-    BIN_DIR is None, reason="PostgreSQL server binaries not installed (apt-get install postgresql; "
-                            "scripts/setup.sh does this)")
+    BIN_DIR is None,
+    reason="PostgreSQL server binaries not installed (apt-get install postgresql; scripts/setup.sh does this)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +89,12 @@ def test_scale_profile_runs_dagster_and_mlflow_on_postgres(server, scale_env, li
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
         instance.add_dynamic_partitions("media_files", [key])
-        result = dg.materialize([media, transcripts], partition_key=key, instance=instance,
-                                resources={"storage": storage, "transcriber": fast_transcriber})
+        result = dg.materialize(
+            [media, transcripts],
+            partition_key=key,
+            instance=instance,
+            resources={"storage": storage, "transcriber": fast_transcriber},
+        )
         assert result.success
         run_id = result.run_id
 
@@ -99,7 +104,8 @@ def test_scale_profile_runs_dagster_and_mlflow_on_postgres(server, scale_env, li
         assert run is not None and run.is_success
         assert key in instance.get_dynamic_partitions("media_files")
         records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=dg.AssetKey("transcripts"), asset_partitions=[key]), limit=1).records
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey("transcripts"), asset_partitions=[key]), limit=1
+        ).records
         metadata = records[0].asset_materialization.metadata
         assert metadata["status"].value == "ok"
         transcript = Transcript.model_validate_json(Path(metadata["transcript_file"].value).read_text())
@@ -114,13 +120,15 @@ def test_scale_profile_runs_dagster_and_mlflow_on_postgres(server, scale_env, li
     client.set_terminated(mlflow_run.info.run_id)
 
     found = mlflow.tracking.MlflowClient(settings.tracking_uri).search_runs(
-        [experiment_id], filter_string=f"tags.dagster_run_id = '{run_id}'")
+        [experiment_id], filter_string=f"tags.dagster_run_id = '{run_id}'"
+    )
     assert len(found) == 1
     assert found[0].data.params["media_id"] == key
     assert found[0].data.metrics["words"] == metadata["words"].value
     assert found[0].info.status == "FINISHED"
-    assert _rows(server.url("mlflow"), f"SELECT status FROM runs WHERE run_uuid = '{mlflow_run.info.run_id}'") \
-        == [("FINISHED",)]
+    assert _rows(server.url("mlflow"), f"SELECT status FROM runs WHERE run_uuid = '{mlflow_run.info.run_id}'") == [
+        ("FINISHED",)
+    ]
 
 
 def test_local_profile_stays_sqlite(tmp_path, monkeypatch) -> None:
@@ -136,8 +144,9 @@ def test_local_profile_stays_sqlite(tmp_path, monkeypatch) -> None:
     assert "postgres" not in (home / "dagster.yaml").read_text()
 
 
-def test_postgres_going_away_mid_run_ends_the_command_and_the_next_one_finishes(server, tmp_path, librivox,
-                                                                                 monkeypatch) -> None:
+def test_postgres_going_away_mid_run_ends_the_command_and_the_next_one_finishes(
+    server, tmp_path, librivox, monkeypatch
+) -> None:
     """PostgreSQL stops (immediate shutdown) while ``ingest`` transcribes; it comes back; ``ingest`` again."""
     import os
     import subprocess
@@ -152,12 +161,17 @@ def test_postgres_going_away_mid_run_ends_the_command_and_the_next_one_finishes(
     long_reading(inbox / "long reading.wav", [clip.path for clip in librivox])  # ~75 s: seconds to transcribe
     settle(inbox)
     env = {k: v for k, v in os.environ.items() if not k.startswith("EMOTION_PLATFORM_")} | {
-        "EMOTION_PLATFORM_DEPLOYMENT": "scale", "EMOTION_PLATFORM_PG_HOST": server.host,
-        "EMOTION_PLATFORM_PG_PORT": str(server.port), "EMOTION_PLATFORM_PG_USER": server.user,
-        "EMOTION_PLATFORM_PG_PASSWORD": "", "EMOTION_PLATFORM_PG_DAGSTER_DB": "dagster_outage",
+        "EMOTION_PLATFORM_DEPLOYMENT": "scale",
+        "EMOTION_PLATFORM_PG_HOST": server.host,
+        "EMOTION_PLATFORM_PG_PORT": str(server.port),
+        "EMOTION_PLATFORM_PG_USER": server.user,
+        "EMOTION_PLATFORM_PG_PASSWORD": "",
+        "EMOTION_PLATFORM_PG_DAGSTER_DB": "dagster_outage",
         "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
-        "EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"), "DAGSTER_HOME": str(tmp_path / "dagster_home"),
-        "COLUMNS": "200"}
+        "EMOTION_PLATFORM_DATA_DIR": str(tmp_path / "data"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "COLUMNS": "200",
+    }
     cli = str(Path(sys.executable).parent / "emotion-platform")
 
     first = subprocess.Popen([cli, "ingest"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -199,11 +213,20 @@ def test_the_web_page_history_lives_in_postgres_in_the_scale_profile(server, sca
         get_settings.cache_clear()
     assert url == scale_env.postgres.url("emotion_history")
     store = HistoryStore(url)
-    analysis = store.create(filename="call.wav", media_path="/srv/uploads/call.wav", media_kind="audio",
-                            size_bytes=5, sha256="ab" * 32, owner="key1")
+    analysis = store.create(
+        filename="call.wav",
+        media_path="/srv/uploads/call.wav",
+        media_kind="audio",
+        size_bytes=5,
+        sha256="ab" * 32,
+        owner="key1",
+    )
     assert store.claim(analysis.id, "host:1") and not store.claim(analysis.id, "host:2")
-    store.finish(analysis.id, {"segments": [{"start": 0, "end": 1, "text": "Hi.", "top": "joy"}]},
-                 {"name": "emotion-model", "version": "3"})
+    store.finish(
+        analysis.id,
+        {"segments": [{"start": 0, "end": 1, "text": "Hi.", "top": "joy"}]},
+        {"name": "emotion-model", "version": "3"},
+    )
     store.correct(analysis.id, 0, "surprise", "Ana", "key1")
     assert [r["corrected"] for r in store.reviewed()] == ["surprise"]
     rows = _rows(server.url("emotion_history"), "SELECT status, model_version FROM web_analyses")

@@ -26,8 +26,9 @@ _METRIC = re.compile(r"\b((?:bentoml|emotion)_[a-z0-9_]+)")
 def dashboard_metric_names() -> set[str]:
     """Metric names the Grafana dashboard queries (histogram suffixes stripped)."""
     dashboard = json.loads((DOCKER / "grafana" / "dashboards" / "emotion-platform.json").read_text())
-    names = {name for panel in dashboard["panels"] for target in panel["targets"]
-             for name in _METRIC.findall(target["expr"])}
+    names = {
+        name for panel in dashboard["panels"] for target in panel["targets"] for name in _METRIC.findall(target["expr"])
+    }
     return {re.sub(r"_(bucket|sum|count)$", "", name) for name in names}
 
 
@@ -55,9 +56,14 @@ def test_grafana_is_provisioned_with_the_prometheus_source_the_dashboard_uses() 
     mounts = compose["services"]["grafana"]["volumes"]
     assert f"./grafana/dashboards:{provider['providers'][0]['options']['path']}:ro" in mounts
     titles = {p["title"] for p in dashboard["panels"]}
-    for wanted in ("Request rate by endpoint", "Latency p50 / p95 / p99", "Refused requests by reason code",
-                   "Text batch sizes (utterances per model call)", "Media seconds classified per second",
-                   "Drift share (latest report)"):
+    for wanted in (
+        "Request rate by endpoint",
+        "Latency p50 / p95 / p99",
+        "Refused requests by reason code",
+        "Text batch sizes (utterances per model call)",
+        "Media seconds classified per second",
+        "Drift share (latest report)",
+    ):
         assert wanted in titles
 
 
@@ -66,7 +72,8 @@ def test_every_platform_metric_the_dashboard_reads_is_exported(tmp_path) -> None
     with dg.instance_for_test() as instance:
         (tmp_path / "data" / "drift" / "reports" / "2026-12-01").mkdir(parents=True)
         (tmp_path / "data" / "drift" / "reports" / "2026-12-01" / "summary.json").write_text(
-            json.dumps({"drifted_share": 0.2, "dataset_drift": False}))
+            json.dumps({"drifted_share": 0.2, "dataset_drift": False})
+        )
         exported = {f.name for f in PlatformCollector(instance, tmp_path / "data", ModelRegistry(uri, "m")).collect()}
     wanted = {name for name in dashboard_metric_names() if name.startswith("emotion_platform_")}
     assert wanted and wanted <= exported, wanted - exported

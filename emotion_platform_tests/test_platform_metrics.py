@@ -32,8 +32,11 @@ def _breaks() -> None:
 
 def _samples(url: str) -> dict[tuple[str, tuple], float]:
     text = httpx.get(url, timeout=30).text
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def test_a_scrape_reports_runs_quarantine_drift_and_the_champion(tmp_path: Path) -> None:
@@ -47,8 +50,17 @@ def test_a_scrape_reports_runs_quarantine_drift_and_the_champion(tmp_path: Path)
     for window, share, drift in (("2026-11-30", 0.1, False), ("2026-12-01", 0.4, True)):
         folder = data / "drift" / "reports" / window
         folder.mkdir(parents=True)
-        summary = DriftSummary(rows=40, reference_rows=500, evaluated=True, dataset_drift=drift, drifted_count=4,
-                               tested_count=10, drifted_share=share, per_column_threshold=0.05, policy={})
+        summary = DriftSummary(
+            rows=40,
+            reference_rows=500,
+            evaluated=True,
+            dataset_drift=drift,
+            drifted_count=4,
+            tested_count=10,
+            drifted_share=share,
+            per_column_threshold=0.05,
+            policy={},
+        )
         (folder / "summary.json").write_text(json.dumps(summary.to_dict()))
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(uri, registry_uri=uri)

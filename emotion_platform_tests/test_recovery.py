@@ -28,8 +28,11 @@ TIMINGS = {"processing_s", "real_time_factor"}
 
 
 def _environment(root: Path, crash_at: str | None = None) -> dict[str, str]:
-    env = os.environ | {"EMOTION_PLATFORM_DATA_DIR": str(root / "data"), "DAGSTER_HOME": str(root / "home"),
-                        "COLUMNS": "200"}
+    env = os.environ | {
+        "EMOTION_PLATFORM_DATA_DIR": str(root / "data"),
+        "DAGSTER_HOME": str(root / "home"),
+        "COLUMNS": "200",
+    }
     env.pop("EMOTION_PLATFORM_CRASH_AT", None)
     return env | ({"EMOTION_PLATFORM_CRASH_AT": crash_at} if crash_at else {})
 
@@ -113,8 +116,10 @@ def _predictions(data: Path) -> dict[str, object]:
 def test_the_next_predict_finishes_what_a_killed_one_left(tmp_path, librivox, champion) -> None:
     _drop_clip(tmp_path, librivox[4].path)
     data = tmp_path / "data"
-    env = _environment(tmp_path) | {"EMOTION_PLATFORM_MLFLOW_TRACKING_URI": champion.tracking_uri,
-                                    "EMOTION_PLATFORM_REGISTERED_MODEL": champion.name}
+    env = _environment(tmp_path) | {
+        "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": champion.tracking_uri,
+        "EMOTION_PLATFORM_REGISTERED_MODEL": champion.name,
+    }
     assert run_cli("ingest", env=env).returncode == 0
 
     crashed = run_cli("predict", env=env | {"EMOTION_PLATFORM_CRASH_AT": "predictions"})
@@ -133,15 +138,18 @@ def test_the_next_predict_finishes_what_a_killed_one_left(tmp_path, librivox, ch
     assert sorted(predict_runs) == ["FAILURE", "SUCCESS", "SUCCESS"]
 
 
-def test_a_full_disk_fails_the_run_without_blaming_the_file_and_the_next_ingest_finishes(tmp_path, librivox,
-                                                                                          small_disk) -> None:
+def test_a_full_disk_fails_the_run_without_blaming_the_file_and_the_next_ingest_finishes(
+    tmp_path, librivox, small_disk
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     # 2.4 MB stored, 4.8 MB decoded: over 4 MiB
     long_reading(inbox / "long reading.wav", [clip.path for clip in librivox])
     settle(inbox)
-    env = _environment(tmp_path) | {"EMOTION_PLATFORM_DATA_DIR": str(small_disk / "data"),
-                                    "EMOTION_PLATFORM_INBOX_DIR": str(inbox)}
+    env = _environment(tmp_path) | {
+        "EMOTION_PLATFORM_DATA_DIR": str(small_disk / "data"),
+        "EMOTION_PLATFORM_INBOX_DIR": str(inbox),
+    }
 
     full = run_cli("ingest", env=env)
 

@@ -22,8 +22,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 def browser(width: int, height: int) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}",
-                     "--mute-audio", "--hide-scrollbars"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        f"--window-size={width},{height}",
+        "--mute-audio",
+        "--hide-scrollbars",
+    ):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 
@@ -59,8 +65,9 @@ def main() -> None:
             wait.until(lambda d, name=media.name: d.find_element("id", "result-title").text == name)
             full_page(driver, args.out / f"page-{media.stem}.png")
         driver.set_window_size(500, 900)  # a headless window is never narrower: the phone is emulated
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                               {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+        )
         driver.refresh()
         wait.until(lambda d: d.find_element("id", "result-title").text == args.media[-1].name)
         full_page(driver, args.out / "page-phone.png")

@@ -19,6 +19,7 @@ from emotion_platform.settings import get_settings
 
 def run_log_progress(context: dg.AssetExecutionContext) -> AbstractContextManager:
     """Progress inside the block goes to ``context.log`` and to stderr (:class:`TerminalReporter`)."""
+
     def to_run_log(update: ProgressUpdate) -> None:
         context.log.info(update.line())
 

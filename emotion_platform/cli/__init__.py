@@ -47,7 +47,8 @@ class PlatformGroup(click.Group):
             raise click.ClickException(
                 f"{storage_description()} could not be reached ({str(error).splitlines()[0]}). Once it is back, run "
                 "the same command again: runs that were cut off are marked failed and unfinished media is "
-                "processed again.") from error
+                "processed again."
+            ) from error
 
 
 def storage_description() -> str:

@@ -24,6 +24,7 @@ def samples(dest: Path | None) -> None:
     for name, path in sorted(gather_all(dest).items()):
         console.print(f"  {name:<28} {path}")
 
+
 def _print_summary(keys: list[str]) -> None:
     import dagster as dg
 
@@ -50,6 +51,7 @@ def _print_summary(keys: list[str]) -> None:
         table.add_row(key, status, str(media.get("duration_s", "")), av, str(trans.get("status", "")), text)
     console.print(table)
 
+
 def _print_quarantine() -> None:
     from emotion_platform.lib.media.quarantine import list_quarantined
     from emotion_platform.lib.media.store import MediaStore
@@ -65,10 +67,12 @@ def _print_quarantine() -> None:
         table.add_row(r["original_name"], r["stage"], r["code"], r["reason"])
     console.print(table)
 
+
 @main.command()
 def ingest() -> None:
     """Admit new inbox files and run the media pipeline for each (same code as the sensor)."""
     _ingest()
+
 
 def _ingest() -> list[str]:
     import dagster as dg
@@ -85,15 +89,18 @@ def _ingest() -> list[str]:
         outcome = ingest_inbox(defs, instance)
         if outcome.skip_reason:
             console.print(f"sensor: {outcome.skip_reason}")
-        console.print(f"new media partitions: {len(outcome.new_partitions)}; runs: {len(outcome.run_ids)}; "
-                      f"failed runs: {len(outcome.failed)}"
-                      + (f"; unfinished partitions run again: {len(outcome.recovered)}" if outcome.recovered else ""))
+        console.print(
+            f"new media partitions: {len(outcome.new_partitions)}; runs: {len(outcome.run_ids)}; "
+            f"failed runs: {len(outcome.failed)}"
+            + (f"; unfinished partitions run again: {len(outcome.recovered)}" if outcome.recovered else "")
+        )
         keys = known_media(instance)
     _print_summary(keys)
     _print_quarantine()
     if outcome.failed:
         raise click.ClickException(f"runs failed for: {', '.join(outcome.failed)}")
     return keys
+
 
 def _predict() -> None:
     import dagster as dg
@@ -104,8 +111,9 @@ def _predict() -> None:
 
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:
-        keys = [k for k in known_media(instance)
-                if latest_value_metadata(instance, "media", k).get("status") == "ready"]
+        keys = [
+            k for k in known_media(instance) if latest_value_metadata(instance, "media", k).get("status") == "ready"
+        ]
         outcome = predict_all(defs, instance, keys)
         table = Table(title="media emotions (champion model)")
         for column in ("media id", "dominant", "confidence", "segments", "distribution or reason"):
@@ -115,22 +123,29 @@ def _predict() -> None:
             dist = meta.get("distribution") or {}
             top = ", ".join(f"{e} {p:.2f}" for e, p in sorted(dist.items(), key=lambda x: -x[1])[:3])
             confidence = meta.get("confidence")
-            table.add_row(key, str(meta.get("dominant", "failed" if not outcome[key] else "")),
-                          "" if confidence is None or confidence != confidence else f"{confidence:.2f}",
-                          str(meta.get("segments", "")), top or str(meta.get("reason", "")))
+            table.add_row(
+                key,
+                str(meta.get("dominant", "failed" if not outcome[key] else "")),
+                "" if confidence is None or confidence != confidence else f"{confidence:.2f}",
+                str(meta.get("segments", "")),
+                top or str(meta.get("reason", "")),
+            )
     console.print(table)
     if not all(outcome.values()):
         raise click.ClickException(f"prediction failed for {[k for k, ok in outcome.items() if not ok]}")
+
 
 @main.command()
 def predict() -> None:
     """Emotions of every ingested media file, from the champion model."""
     _predict()
 
+
 @main.command("quarantine")
 def quarantine_cmd() -> None:
     """List rejected files and the reason for each."""
     _print_quarantine()
+
 
 @main.command()
 def demo() -> None:
@@ -154,12 +169,16 @@ def demo() -> None:
 
     champion = ModelRegistry(settings.tracking_uri, settings.registered_model).champion()
     if champion is None:
-        console.print("\n[bold]Training[/] a short configuration; the demo gates it with a 0.35 weighted-F1 floor "
-                      "(the deployment floor is 0.55, met by `emotion-platform train --full`)")
+        console.print(
+            "\n[bold]Training[/] a short configuration; the demo gates it with a 0.35 weighted-F1 floor "
+            "(the deployment floor is 0.55, met by `emotion-platform train --full`)"
+        )
         _train(short=True, min_weighted_f1=0.35)
     else:
-        console.print(f"\nchampion: {settings.registered_model} version {champion.version} "
-                      "(`emotion-platform train` trains a new candidate)")
+        console.print(
+            f"\nchampion: {settings.registered_model} version {champion.version} "
+            "(`emotion-platform train` trains a new candidate)"
+        )
     _predict()
     home = os.environ["DAGSTER_HOME"]
     console.print(

@@ -10,8 +10,14 @@ from emotion_platform.settings import get_settings
 
 
 @main.command("prepare-models")
-@click.option("--model", "models", multiple=True, default=("tiny.en",), show_default=True,
-              help="Whisper model(s) to prepare: tiny.en, base.")
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    default=("tiny.en",),
+    show_default=True,
+    help="Whisper model(s) to prepare: tiny.en, base.",
+)
 def prepare_models(models: tuple[str, ...]) -> None:
     """Verify the shipped Whisper weights by hash and convert them for openai-whisper (once, cached)."""
     from emotion_platform.lib.whisper import ctranslate2_model_dir, openai_whisper_checkpoint
@@ -22,6 +28,7 @@ def prepare_models(models: tuple[str, ...]) -> None:
         pt = openai_whisper_checkpoint(name, cache)
         console.print(f"[green]ok[/] {name}: CTranslate2 {ct2}  openai-whisper {pt}")
 
+
 def _train(short: bool, min_weighted_f1: float | None) -> bool:
     import dagster as dg
 
@@ -30,8 +37,11 @@ def _train(short: bool, min_weighted_f1: float | None) -> bool:
 
     ensure_dagster_home()
     settings = get_settings()
-    model_config = SHORT_TRAINING if short else {"max_train_examples": None, "max_validation_examples": None,
-                                                 "epochs": 5, "learning_rate": 8e-5}
+    model_config = (
+        SHORT_TRAINING
+        if short
+        else {"max_train_examples": None, "max_validation_examples": None, "epochs": 5, "learning_rate": 8e-5}
+    )
     evaluation_config = {"max_test_examples": 800} if short else {}
     console.print(f"training ({'short' if short else 'full'} configuration): {model_config}")
     with dg.DagsterInstance.get() as instance:
@@ -43,20 +53,28 @@ def _train(short: bool, min_weighted_f1: float | None) -> bool:
     table = Table(title=f"model version {meta['version'].value} (MLflow: {settings.tracking_uri})")
     for column in ("test weighted F1", "macro F1", "accuracy", "ECE", "p95 ms", "size MB", "gate"):
         table.add_column(column)
-    table.add_row(*(f"{meta[k].value:.3f}" for k in ("weighted_f1", "macro_f1", "accuracy", "ece")),
-                  f"{meta['latency_p95_ms'].value:.1f}", f"{meta['size_mb'].value:.0f}",
-                  "passed" if gate.passed else "refused")
+    table.add_row(
+        *(f"{meta[k].value:.3f}" for k in ("weighted_f1", "macro_f1", "accuracy", "ece")),
+        f"{meta['latency_p95_ms'].value:.1f}",
+        f"{meta['size_mb'].value:.0f}",
+        "passed" if gate.passed else "refused",
+    )
     console.print(table)
     console.print(f"gate: {gate.metadata['reasons'].value}")
     return gate.passed
 
+
 @main.command()
-@click.option("--full", is_flag=True,
-              help="Full MELD training split, 5 epochs, the best on validation kept (30-45 min on 2 cores).")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Full MELD training split, 5 epochs, the best on validation kept (30-45 min on 2 cores).",
+)
 @click.option("--min-weighted-f1", type=float, default=None, help="Override the gate's quality floor.")
 def train(full: bool, min_weighted_f1: float | None) -> None:
     """Train a candidate, evaluate it and promote it to champion if the gate passes."""
     _train(short=not full, min_weighted_f1=min_weighted_f1)
+
 
 @main.command()
 def rollback() -> None:
@@ -65,5 +83,7 @@ def rollback() -> None:
 
     settings = get_settings()
     restored, demoted = ModelRegistry(settings.tracking_uri, settings.registered_model).rollback()
-    console.print(f"{settings.registered_model}: champion is version {restored} again (version {demoted} demoted "
-                  "to previous-champion)")
+    console.print(
+        f"{settings.registered_model}: champion is version {restored} again (version {demoted} demoted "
+        "to previous-champion)"
+    )

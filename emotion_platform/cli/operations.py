@@ -16,6 +16,7 @@ def where() -> None:
         console.print(f"{name:<13} {getattr(settings, name)}")
     console.print(f"{'project':<13} {PROJECT_ROOT}")
 
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 in a container).")
 @click.option("--port", default=9108, show_default=True, help="Port of http://<host>:<port>/metrics.")
@@ -34,8 +35,11 @@ def metrics(host: str, port: int) -> None:
     settings = get_settings()
     registry = CollectorRegistry()
     with dg.DagsterInstance.get() as instance:
-        registry.register(PlatformCollector(instance, settings.data_dir,
-                                            ModelRegistry(settings.tracking_uri, settings.registered_model)))
+        registry.register(
+            PlatformCollector(
+                instance, settings.data_dir, ModelRegistry(settings.tracking_uri, settings.registered_model)
+            )
+        )
         server, _ = start_http_server(port, addr=host, registry=registry)
         console.print(f"platform metrics on http://{host}:{server.server_port}/metrics (Ctrl-C stops)")
         try:

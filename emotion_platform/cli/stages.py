@@ -12,12 +12,29 @@ from emotion_platform.settings import get_settings
 
 def _stage_options(command):
     """Options shared by the DVC pipeline's stages (dvc.yaml passes them explicitly)."""
-    command = click.option("--reports-dir", type=click.Path(path_type=Path), default=Path("reports"),
-                           show_default=True, help="Where metrics and plots files are written.")(command)
-    command = click.option("--data-dir", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
-                           help="The platform's data folder for this stage (relative to the repository).")(command)
-    return click.option("--params", "params_file", type=click.Path(path_type=Path), default=Path("params.yaml"),
-                        show_default=True, help="Parameters file (sections datasets, train, evaluate).")(command)
+    command = click.option(
+        "--reports-dir",
+        type=click.Path(path_type=Path),
+        default=Path("reports"),
+        show_default=True,
+        help="Where metrics and plots files are written.",
+    )(command)
+    command = click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        default=Path("data"),
+        show_default=True,
+        help="The platform's data folder for this stage (relative to the repository).",
+    )(command)
+    return click.option(
+        "--params",
+        "params_file",
+        type=click.Path(path_type=Path),
+        default=Path("params.yaml"),
+        show_default=True,
+        help="Parameters file (sections datasets, train, evaluate).",
+    )(command)
+
 
 def _run_stage(stage: str, params_file: Path, data_dir: Path, reports_dir: Path) -> dict:
     import dagster as dg
@@ -37,9 +54,11 @@ def _run_stage(stage: str, params_file: Path, data_dir: Path, reports_dir: Path)
     console.print_json(data={k: v for k, v in outcome.items() if not isinstance(v, dict)})
     return outcome
 
+
 @main.group()
 def dataset() -> None:
     """Training data from the labelled datasets (read in place, never copied)."""
+
 
 @dataset.command("prepare")
 @_stage_options
@@ -47,15 +66,18 @@ def dataset_prepare(params_file: Path, data_dir: Path, reports_dir: Path) -> Non
     """Observe the datasets (DVC hashes as data versions) and build the training examples and splits."""
     _run_stage("prepare", params_file, data_dir, reports_dir)
 
+
 @main.group()
 def model() -> None:
     """Train and evaluate a candidate model from files (the DVC pipeline's stages)."""
+
 
 @model.command("train")
 @_stage_options
 def model_train(params_file: Path, data_dir: Path, reports_dir: Path) -> None:
     """Train a candidate on data/training/splits.parquet with the hyperparameters of params.yaml (train)."""
     _run_stage("train", params_file, data_dir, reports_dir)
+
 
 @model.command("evaluate")
 @_stage_options

@@ -50,8 +50,10 @@ class EmotionBundle:
     def load(cls, folder: Path, device: str = "cpu", cache_dir: Path | None = None) -> EmotionBundle:
         folder = Path(folder)
         if (folder / "acoustic.joblib").exists() or not (folder / FORMAT_FILE).exists():
-            raise OutdatedBundle(f"{folder} is a bundle of the first format (acoustic descriptor SVM), which is no "
-                                 "longer served: train a new model (emotion-platform train)")
+            raise OutdatedBundle(
+                f"{folder} is a bundle of the first format (acoustic descriptor SVM), which is no "
+                "longer served: train a new model (emotion-platform train)"
+            )
         speech = SpeechBranch.load(folder / SPEECH_DIR, cache_dir, device) if (folder / SPEECH_DIR).exists() else None
         fusion = WordsVoiceFusion.load(folder / FUSION_FILE) if (folder / FUSION_FILE).exists() else None
         face = FaceBranch.read(folder / FACE_FILE, device=device) if (folder / FACE_FILE).exists() else None
@@ -75,13 +77,20 @@ class EmotionBundle:
 
     def describe(self) -> dict:
         """What a model card or ``/model_info`` says about the branches."""
-        return {"speech_encoder": self.speech.spec.to_dict() if self.speech else None,
-                "fusion": "gated log-linear pool of words and voice" if self.fusion else "single branch",
-                "face_model": self.face.model_name if self.face else None, "face_weight": self.face_weight}
+        return {
+            "speech_encoder": self.speech.spec.to_dict() if self.speech else None,
+            "fusion": "gated log-linear pool of words and voice" if self.fusion else "single branch",
+            "face_model": self.face.model_name if self.face else None,
+            "face_weight": self.face_weight,
+        }
 
-    def predict_segments(self, texts: list[str | None], speech: np.ndarray | None = None,
-                         faces: np.ndarray | None = None,
-                         contexts: list[str] | None = None) -> dict[str, np.ndarray]:
+    def predict_segments(
+        self,
+        texts: list[str | None],
+        speech: np.ndarray | None = None,
+        faces: np.ndarray | None = None,
+        contexts: list[str] | None = None,
+    ) -> dict[str, np.ndarray]:
         """Per-segment (n, 7) distributions of each branch and the fusion (NaN rows where absent).
 
         ``texts[i]`` is None (or empty) where the segment has no words; ``speech`` is the segments'
@@ -100,8 +109,9 @@ class EmotionBundle:
                 contexts = ["" if i == 0 else (texts[i - 1] or "") for i in range(n)]
             text_p[with_text] = self.text.predict_proba([texts[i] for i in with_text], [contexts[i] for i in with_text])
         speech_p = np.full((n, len(EMOTIONS)), np.nan)
-        with_voice = [] if speech is None or not speech.shape[1] else [
-            i for i in range(n) if not np.isnan(speech[i]).any()]
+        with_voice = (
+            [] if speech is None or not speech.shape[1] else [i for i in range(n) if not np.isnan(speech[i]).any()]
+        )
         if with_voice and self.speech is not None:
             speech_p[with_voice] = self.speech.predict_proba(speech[with_voice])
         face_p = np.full((n, len(EMOTIONS)), np.nan) if faces is None else np.asarray(faces, dtype=float)

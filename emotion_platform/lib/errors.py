@@ -85,8 +85,11 @@ class StorageFull(EmotionPlatformError):
 
     def __init__(self, path: Path | str, detail: str = "") -> None:
         self.path = Path(path)
-        self.reason = (f"the disk holding {self.path.parent} is full" + (f" ({detail})" if detail else "")
-                       + "; free space there and the work is picked up again")
+        self.reason = (
+            f"the disk holding {self.path.parent} is full"
+            + (f" ({detail})" if detail else "")
+            + "; free space there and the work is picked up again"
+        )
         super().__init__(self.reason)
 
 

@@ -16,8 +16,9 @@ def folder_size_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6
 
 
-def evaluate_text_model(model: TextEmotionModel, model_dir: Path, test: pd.DataFrame,
-                        latency_examples: int = 50) -> dict:
+def evaluate_text_model(
+    model: TextEmotionModel, model_dir: Path, test: pd.DataFrame, latency_examples: int = 50
+) -> dict:
     """Test metrics (calibrated and raw ECE), CPU p50/p95 latency at batch size 1, and size on disk."""
     y = test["label"].map(LABEL_TO_ID).to_numpy()
     texts, contexts = test["text"].tolist(), test["context"].tolist()

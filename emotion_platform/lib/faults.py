@@ -14,8 +14,7 @@ import signal
 
 CRASH_ENV = "EMOTION_PLATFORM_CRASH_AT"
 
-STAGES = ("admission", "media", "transcripts", "predictions", "training", "evaluation", "drift_report",
-          "bento_build")
+STAGES = ("admission", "media", "transcripts", "predictions", "training", "evaluation", "drift_report", "bento_build")
 
 
 def crash_point(stage: str) -> None:

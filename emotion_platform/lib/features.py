@@ -51,12 +51,24 @@ class MediaFeatures:
         return len(self.spans)
 
     def save(self, dest: Path) -> Path:
-        record = {"version": FEATURES_VERSION, "media_id": self.media_id, "spans": self.spans, "texts": self.texts,
-                  "face_evidence": self.face_evidence, "speech_spec_key": self.speech_spec_key,
-                  "reason": self.reason, "meta": self.meta}
+        record = {
+            "version": FEATURES_VERSION,
+            "media_id": self.media_id,
+            "spans": self.spans,
+            "texts": self.texts,
+            "face_evidence": self.face_evidence,
+            "speech_spec_key": self.speech_spec_key,
+            "reason": self.reason,
+            "meta": self.meta,
+        }
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, speech=self.speech, descriptors=self.descriptors, faces=self.faces,
-                            record=np.array(json.dumps(record)))
+        np.savez_compressed(
+            buffer,
+            speech=self.speech,
+            descriptors=self.descriptors,
+            faces=self.faces,
+            record=np.array(json.dumps(record)),
+        )
         with atomic.atomic_path(Path(dest)) as tmp:
             tmp.write_bytes(buffer.getvalue())
         return Path(dest)
@@ -66,19 +78,31 @@ class MediaFeatures:
         data = np.load(path)
         record = json.loads(str(data["record"]))
         if record.get("version") != FEATURES_VERSION:
-            raise ValueError(f"{path}: features v{record.get('version')}, expected v{FEATURES_VERSION}: "
-                             "materialize the features asset again")
-        return cls(record["media_id"], [tuple(s) for s in record["spans"]], record["texts"], data["speech"],
-                   data["descriptors"], data["faces"], record["face_evidence"], record["speech_spec_key"],
-                   record["reason"], record["meta"])
+            raise ValueError(
+                f"{path}: features v{record.get('version')}, expected v{FEATURES_VERSION}: "
+                "materialize the features asset again"
+            )
+        return cls(
+            record["media_id"],
+            [tuple(s) for s in record["spans"]],
+            record["texts"],
+            data["speech"],
+            data["descriptors"],
+            data["faces"],
+            record["face_evidence"],
+            record["speech_spec_key"],
+            record["reason"],
+            record["meta"],
+        )
 
 
 def features_path(data_root: Path, media_id: str) -> Path:
     return Path(data_root) / "features" / f"{media_id}.npz"
 
 
-def _spans(transcript: Transcript, audio: np.ndarray | None, frames: FrameIndex | None,
-           use_faces: bool) -> tuple[list[tuple[float, float, str | None]], str | None]:
+def _spans(
+    transcript: Transcript, audio: np.ndarray | None, frames: FrameIndex | None, use_faces: bool
+) -> tuple[list[tuple[float, float, str | None]], str | None]:
     if transcript.segments:
         return [(s.start, s.end, s.text) for s in transcript.segments], None
     reason = transcript.reason or NO_WORDS
@@ -87,8 +111,15 @@ def _spans(transcript: Transcript, audio: np.ndarray | None, frames: FrameIndex 
     return [], reason
 
 
-def media_features(bundle, transcript: Transcript, audio: np.ndarray | None, media_id: str, *,
-                   frames: Path | str | FrameIndex | None = None, descriptors: bool = True) -> MediaFeatures:
+def media_features(
+    bundle,
+    transcript: Transcript,
+    audio: np.ndarray | None,
+    media_id: str,
+    *,
+    frames: Path | str | FrameIndex | None = None,
+    descriptors: bool = True,
+) -> MediaFeatures:
     """Every segment's features under ``bundle`` (its speech encoder and face branch).
 
     ``frames`` is a video's sampled-frames folder (``index.json`` + JPEGs) or its index; without it,
@@ -102,8 +133,10 @@ def media_features(bundle, transcript: Transcript, audio: np.ndarray | None, med
     speech_dim = bundle.speech.spec.dim if bundle.speech is not None else 0
     speech = np.full((n, speech_dim), np.nan, dtype=np.float32)
     described = np.full((n, len(FEATURE_NAMES)), np.nan, dtype=np.float32)
-    clips = [None if audio is None or text is None else audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
-             for a, b, text in spans]
+    clips = [
+        None if audio is None or text is None else audio[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]
+        for a, b, text in spans
+    ]
     voiced = [i for i, c in enumerate(clips) if c is not None and c.size]
     if voiced and bundle.speech is not None:
         speech[voiced] = bundle.speech.embed([clips[i] for i in voiced])
@@ -121,7 +154,15 @@ def media_features(bundle, transcript: Transcript, audio: np.ndarray | None, med
                 faces[i] = bundle.face.distribution(found.mean)
     if audio is not None and bundle.speech is None and n:
         reason = "the model has no speech branch"
-    return MediaFeatures(media_id, [(float(a), float(b)) for a, b, _ in spans], [t for _, _, t in spans],
-                         speech, described, faces, evidence,
-                         bundle.speech.spec.key if bundle.speech is not None else None, reason,
-                         {"transcript_status": transcript.status})
+    return MediaFeatures(
+        media_id,
+        [(float(a), float(b)) for a, b, _ in spans],
+        [t for _, _, t in spans],
+        speech,
+        described,
+        faces,
+        evidence,
+        bundle.speech.spec.key if bundle.speech is not None else None,
+        reason,
+        {"transcript_status": transcript.status},
+    )

@@ -59,16 +59,32 @@ def entropy(p: np.ndarray) -> np.ndarray:
 
 
 NEUTRAL = EMOTIONS.index("neutral")
-GATE_FEATURES = ("bias", "log p_text(neutral)", "log p_speech(neutral)", "log (1 - p_text(neutral))",
-                 "log (1 - p_speech(neutral))", "text entropy", "speech entropy")
+GATE_FEATURES = (
+    "bias",
+    "log p_text(neutral)",
+    "log p_speech(neutral)",
+    "log (1 - p_text(neutral))",
+    "log (1 - p_speech(neutral))",
+    "text entropy",
+    "speech entropy",
+)
 
 
 def gate_features(text: np.ndarray, speech: np.ndarray) -> np.ndarray:
     """What the gate reads of each segment (:data:`GATE_FEATURES`): how neutral and how certain each branch is."""
     text, speech = np.atleast_2d(text), np.atleast_2d(speech)
     t, s = text[:, NEUTRAL], speech[:, NEUTRAL]
-    return np.column_stack([np.ones(len(text)), np.log(t + EPS), np.log(s + EPS), np.log(1 - t + EPS),
-                            np.log(1 - s + EPS), entropy(text), entropy(speech)])
+    return np.column_stack(
+        [
+            np.ones(len(text)),
+            np.log(t + EPS),
+            np.log(s + EPS),
+            np.log(1 - t + EPS),
+            np.log(1 - s + EPS),
+            entropy(text),
+            entropy(speech),
+        ]
+    )
 
 
 @dataclass
@@ -79,8 +95,9 @@ class WordsVoiceFusion:
     log_sharpness: float = 0.0
 
     @classmethod
-    def fit(cls, text: np.ndarray, speech: np.ndarray, labels: np.ndarray, domains: np.ndarray,
-            l2: float = 1e-4) -> WordsVoiceFusion:
+    def fit(
+        cls, text: np.ndarray, speech: np.ndarray, labels: np.ndarray, domains: np.ndarray, l2: float = 1e-4
+    ) -> WordsVoiceFusion:
         """Fit on rows where both branches are present by weighted log-loss; each domain (e.g.
         ``"acted speech"``, ``"spoken dialogue"``) gets the same total weight."""
         from scipy.optimize import minimize
@@ -109,8 +126,12 @@ class WordsVoiceFusion:
         return p / p.sum(axis=1, keepdims=True)
 
     def to_dict(self) -> dict:
-        return {"kind": "gated log-linear pool", "features": list(GATE_FEATURES),
-                "gate": [round(float(g), 6) for g in self.gate], "log_sharpness": round(self.log_sharpness, 6)}
+        return {
+            "kind": "gated log-linear pool",
+            "features": list(GATE_FEATURES),
+            "gate": [round(float(g), 6) for g in self.gate],
+            "log_sharpness": round(self.log_sharpness, 6),
+        }
 
     def save(self, path: Path) -> Path:
         return atomic.write_json(Path(path), self.to_dict())
@@ -119,13 +140,19 @@ class WordsVoiceFusion:
     def load(cls, path: Path) -> WordsVoiceFusion:
         record = json.loads(Path(path).read_text())
         if record.get("features") != list(GATE_FEATURES):
-            raise ValueError(f"{path} is not a words/voice fusion of this version (gate features "
-                             f"{record.get('features')}): retrain")
+            raise ValueError(
+                f"{path} is not a words/voice fusion of this version (gate features {record.get('features')}): retrain"
+            )
         return cls(np.array(record["gate"], dtype=float), float(record["log_sharpness"]))
 
 
-def fuse_segment(text: np.ndarray | None, speech: np.ndarray | None, face: np.ndarray | None,
-                 words_voice: WordsVoiceFusion | None, face_weight: float) -> np.ndarray | None:
+def fuse_segment(
+    text: np.ndarray | None,
+    speech: np.ndarray | None,
+    face: np.ndarray | None,
+    words_voice: WordsVoiceFusion | None,
+    face_weight: float,
+) -> np.ndarray | None:
     """One segment's fused (7,) distribution from whichever branches are present (None if none is)."""
     if text is not None and speech is not None and words_voice is not None:
         spoken = words_voice.combine(text, speech)[0]

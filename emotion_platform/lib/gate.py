@@ -32,10 +32,12 @@ def decide(candidate: dict, champion: dict | None, config: GateConfig) -> GateDe
     f1 = candidate["weighted_f1"]
     p95 = candidate["latency"]["p95_ms"]
     (reasons if f1 >= config.min_weighted_f1 else failures).append(
-        f"weighted F1 {f1:.4f} {'>=' if f1 >= config.min_weighted_f1 else '<'} floor {config.min_weighted_f1:.4f}")
+        f"weighted F1 {f1:.4f} {'>=' if f1 >= config.min_weighted_f1 else '<'} floor {config.min_weighted_f1:.4f}"
+    )
     (reasons if p95 <= config.max_p95_latency_ms else failures).append(
         f"p95 latency {p95:.1f} ms {'<=' if p95 <= config.max_p95_latency_ms else '>'} SLO "
-        f"{config.max_p95_latency_ms:.1f} ms")
+        f"{config.max_p95_latency_ms:.1f} ms"
+    )
     evidence = {"candidate_weighted_f1": f1, "candidate_p95_ms": p95, **vars(config)}
     if champion is None:
         reasons.append("no current champion")
@@ -44,6 +46,7 @@ def decide(candidate: dict, champion: dict | None, config: GateConfig) -> GateDe
         ok = f1 >= floor
         (reasons if ok else failures).append(
             f"weighted F1 {f1:.4f} {'>=' if ok else '<'} champion {champion['weighted_f1']:.4f} - tolerance "
-            f"{config.tolerance:.4f}")
+            f"{config.tolerance:.4f}"
+        )
         evidence["champion_weighted_f1"] = champion["weighted_f1"]
     return GateDecision(passed=not failures, reasons=failures or reasons, evidence=evidence)

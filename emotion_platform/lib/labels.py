@@ -24,13 +24,25 @@ EMOTIONS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "neutral", "sadn
 LABEL_TO_ID = {label: i for i, label in enumerate(EMOTIONS)}
 
 SPEECH_LABEL_STD: dict[str, str | None] = {
-    "angry": "anger", "disgust": "disgust", "fear": "fear", "happy": "joy", "neutral": "neutral",
-    "sad": "sadness", "surprise": "surprise", "calm": None, "boredom": None,
+    "angry": "anger",
+    "disgust": "disgust",
+    "fear": "fear",
+    "happy": "joy",
+    "neutral": "neutral",
+    "sad": "sadness",
+    "surprise": "surprise",
+    "calm": None,
+    "boredom": None,
 }
 MELD: dict[str, str | None] = {label: label for label in EMOTIONS}
 EMORYNLP: dict[str, str | None] = {
-    "joyful": "joy", "mad": "anger", "neutral": "neutral", "sad": "sadness", "scared": "fear",
-    "peaceful": None, "powerful": None,
+    "joyful": "joy",
+    "mad": "anger",
+    "neutral": "neutral",
+    "sad": "sadness",
+    "scared": "fear",
+    "peaceful": None,
+    "powerful": None,
 }
 GOEMOTIONS_EKMAN: dict[str, str | None] = {label: label for label in EMOTIONS}
 

@@ -74,8 +74,7 @@ def latency_ms(predict: Callable[[object], object], inputs: list, warmup: int = 
         started = time.perf_counter()
         predict(item)
         samples.append((time.perf_counter() - started) * 1000)
-    return {"p50_ms": float(np.percentile(samples, 50)), "p95_ms": float(np.percentile(samples, 95)),
-            "n": len(samples)}
+    return {"p50_ms": float(np.percentile(samples, 50)), "p95_ms": float(np.percentile(samples, 95)), "n": len(samples)}
 
 
 def confusion_matrix_png(matrix: list[list[int]], dest: Path, title: str) -> Path:
@@ -96,8 +95,15 @@ def confusion_matrix_png(matrix: list[list[int]], dest: Path, title: str) -> Pat
     ax.set_title(title)
     for i in range(cm.shape[0]):
         for j in range(cm.shape[1]):
-            ax.text(j, i, int(cm[i, j]), ha="center", va="center",
-                    color="white" if norm[i, j] > 0.5 else "black", fontsize=8)
+            ax.text(
+                j,
+                i,
+                int(cm[i, j]),
+                ha="center",
+                va="center",
+                color="white" if norm[i, j] > 0.5 else "black",
+                fontsize=8,
+            )
     fig.tight_layout()
     with atomic.atomic_path(dest, stage="evaluation") as tmp:
         fig.savefig(tmp, format="png", dpi=110)

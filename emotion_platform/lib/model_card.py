@@ -33,8 +33,7 @@ def _encoder(spec: dict | None) -> str:
 def render_model_card(name: str, version: str, training: dict, evaluation: dict, gate_reasons: list[str]) -> str:
     """Markdown for one model version. ``training``: sources, counts, config; ``evaluation``: test metrics."""
     per_class = " | ".join(f"{evaluation['per_class_f1'][e]:.3f}" for e in EMOTIONS)
-    sources = "\n".join(f"- {DATA_NOTES.get(s, s)}: {n} training examples"
-                        for s, n in training["train_counts"].items())
+    sources = "\n".join(f"- {DATA_NOTES.get(s, s)}: {n} training examples" for s, n in training["train_counts"].items())
     config = "\n".join(f"- `{k}`: {v}" for k, v in sorted(training["config"].items()))
     return f"""# Model card: {name} version {version}
 

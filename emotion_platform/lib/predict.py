@@ -35,13 +35,21 @@ def segment_emotions(bundle: EmotionBundle, features: MediaFeatures) -> list[dic
     for i, ((start, end), text) in enumerate(zip(features.spans, features.texts, strict=True)):
         fused = _dist(out["fused"][i])
         confidence = round(max(fused.values()), 4) if fused else None
-        records.append({
-            "start": start, "end": end, "text": text,
-            "text_branch": _dist(out["text"][i]), "speech_branch": _dist(out["speech"][i]),
-            "face_branch": _dist(out["face"][i]), "face_evidence": features.face_evidence[i],
-            "emotions": fused, "top": max(fused, key=fused.get) if fused else None,
-            "confidence": confidence, "low_confidence": confidence is not None and confidence < LOW_CONFIDENCE,
-        })
+        records.append(
+            {
+                "start": start,
+                "end": end,
+                "text": text,
+                "text_branch": _dist(out["text"][i]),
+                "speech_branch": _dist(out["speech"][i]),
+                "face_branch": _dist(out["face"][i]),
+                "face_evidence": features.face_evidence[i],
+                "emotions": fused,
+                "top": max(fused, key=fused.get) if fused else None,
+                "confidence": confidence,
+                "low_confidence": confidence is not None and confidence < LOW_CONFIDENCE,
+            }
+        )
     return records
 
 
@@ -52,22 +60,40 @@ def media_summary(segments: list[dict], reason: str | None = None) -> dict:
     """
     scored = [s for s in segments if s["emotions"]]
     if not scored:
-        return {"segments": 0, "emotions": None, "dominant": None, "confidence": None,
-                "reason": reason or "no segment could be classified"}
+        return {
+            "segments": 0,
+            "emotions": None,
+            "dominant": None,
+            "confidence": None,
+            "reason": reason or "no segment could be classified",
+        }
     weights = np.array([max(s["end"] - s["start"], 1e-3) for s in scored])
     matrix = np.array([[s["emotions"][e] for e in EMOTIONS] for s in scored])
     mean = (matrix * weights[:, None]).sum(0) / weights.sum()
     tops = [s["top"] for s in scored]
     share = {e: round(float(weights[[t == e for t in tops]].sum() / weights.sum()), 3) for e in EMOTIONS}
     low = np.array([s["low_confidence"] for s in scored])
-    return {"segments": len(scored), "emotions": {e: round(float(p), 4) for e, p in zip(EMOTIONS, mean, strict=True)},
-            "dominant": EMOTIONS[int(mean.argmax())], "confidence": round(float(mean.max()), 4),
-            "low_confidence_share": round(float(weights[low].sum() / weights.sum()), 3),
-            "time_share_by_top_emotion": share, "seconds": round(float(weights.sum()), 2), "reason": reason}
+    return {
+        "segments": len(scored),
+        "emotions": {e: round(float(p), 4) for e, p in zip(EMOTIONS, mean, strict=True)},
+        "dominant": EMOTIONS[int(mean.argmax())],
+        "confidence": round(float(mean.max()), 4),
+        "low_confidence_share": round(float(weights[low].sum() / weights.sum()), 3),
+        "time_share_by_top_emotion": share,
+        "seconds": round(float(weights.sum()), 2),
+        "reason": reason,
+    }
 
 
-COLORS = {"anger": "#d62728", "disgust": "#8c564b", "fear": "#9467bd", "joy": "#ffbf00",
-          "neutral": "#aaaaaa", "sadness": "#1f77b4", "surprise": "#2ca02c"}
+COLORS = {
+    "anger": "#d62728",
+    "disgust": "#8c564b",
+    "fear": "#9467bd",
+    "joy": "#ffbf00",
+    "neutral": "#aaaaaa",
+    "sadness": "#1f77b4",
+    "surprise": "#2ca02c",
+}
 
 
 def timeline_png(segments: list[dict], dest: Path, title: str) -> Path:
@@ -86,16 +112,32 @@ def timeline_png(segments: list[dict], dest: Path, title: str) -> Path:
         low = seg.get("low_confidence", False)
         for emotion in EMOTIONS:
             p = seg["emotions"][emotion]
-            ax.bar(seg["start"], p, width=max(seg["end"] - seg["start"], 0.05), bottom=bottom, align="edge",
-                   color=COLORS[emotion], edgecolor="white", linewidth=0.3, alpha=0.35 if low else 1.0,
-                   hatch="//" if low else None)
+            ax.bar(
+                seg["start"],
+                p,
+                width=max(seg["end"] - seg["start"], 0.05),
+                bottom=bottom,
+                align="edge",
+                color=COLORS[emotion],
+                edgecolor="white",
+                linewidth=0.3,
+                alpha=0.35 if low else 1.0,
+                hatch="//" if low else None,
+            )
             bottom += p
     ax.set_xlabel("seconds (hatched: low confidence)")
     ax.set_ylabel("probability")
     ax.set_ylim(0, 1)
     ax.set_title(title, fontsize=9)
-    ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=COLORS[e]) for e in EMOTIONS], labels=list(EMOTIONS),
-              fontsize=7, ncol=7, loc="upper center", bbox_to_anchor=(0.5, -0.35), frameon=False)
+    ax.legend(
+        handles=[plt.Rectangle((0, 0), 1, 1, color=COLORS[e]) for e in EMOTIONS],
+        labels=list(EMOTIONS),
+        fontsize=7,
+        ncol=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.35),
+        frameon=False,
+    )
     fig.tight_layout()
     with atomic.atomic_path(dest) as tmp:
         fig.savefig(tmp, format="png", dpi=100)

@@ -86,8 +86,14 @@ Reporter = Callable[[ProgressUpdate], None]
 class Progress:
     """Counts steps of one stage and reports them (see the module docstring)."""
 
-    def __init__(self, stage: str, total: int | None, unit: str = "steps",
-                 reporters: Iterable[Reporter] | None = None, every_s: float = 10.0):
+    def __init__(
+        self,
+        stage: str,
+        total: int | None,
+        unit: str = "steps",
+        reporters: Iterable[Reporter] | None = None,
+        every_s: float = 10.0,
+    ):
         self.stage, self.total, self.unit = stage, total, unit
         self.reporters = list(reporters) if reporters is not None else current_reporters()
         self.every_s = every_s
@@ -115,8 +121,9 @@ class Progress:
         if not force and now - self._last_report < self.every_s:
             return
         self._last_report = now
-        update = ProgressUpdate(self.stage, self.done, self.total, self.unit, now - self.started,
-                                dict(self.metrics), finished)
+        update = ProgressUpdate(
+            self.stage, self.done, self.total, self.unit, now - self.started, dict(self.metrics), finished
+        )
         for report in self.reporters:
             report(update)
 
@@ -131,16 +138,22 @@ class TerminalReporter:
 
     def __call__(self, update: ProgressUpdate) -> None:
         if not self.interactive and is_structured():
-            _log.info(update.line(), extra={"stage": update.stage, "done": update.done, "total": update.total,
-                                            "unit": update.unit})
+            _log.info(
+                update.line(),
+                extra={"stage": update.stage, "done": update.done, "total": update.total, "unit": update.unit},
+            )
             return
         if not self.interactive:
             print(update.line(), file=self.stream, flush=True)
             return
         bar = self._bars.get(update.stage)
         if bar is None:
-            bar = self._bars[update.stage] = tqdm(total=update.total, desc=update.stage, unit=update.unit[:-1]
-                                                  if update.unit.endswith("s") else update.unit, file=self.stream)
+            bar = self._bars[update.stage] = tqdm(
+                total=update.total,
+                desc=update.stage,
+                unit=update.unit[:-1] if update.unit.endswith("s") else update.unit,
+                file=self.stream,
+            )
         bar.update(update.done - bar.n)
         if update.metrics:
             bar.set_postfix({k: round(v, 4) if isinstance(v, float) else v for k, v in update.metrics.items()})
@@ -152,8 +165,9 @@ class TerminalReporter:
 class Heartbeat:
     """Calls ``on_stall(stage, seconds_without_progress)`` when no :meth:`beat` came for ``stall_after_s``."""
 
-    def __init__(self, stall_after_s: float, on_stall: Callable[[str, float], None],
-                 check_every_s: float | None = None):
+    def __init__(
+        self, stall_after_s: float, on_stall: Callable[[str, float], None], check_every_s: float | None = None
+    ):
         if stall_after_s <= 0:
             raise ValueError(f"stall_after_s must be positive, not {stall_after_s}")
         self.stall_after_s = stall_after_s

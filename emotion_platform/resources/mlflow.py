@@ -20,10 +20,15 @@ from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
 
 
 @dg.resource(
-    config_schema={**mlflow_tracking.config_schema.config_type.fields,
-                   "artifact_root": dg.Field(dg.Noneable(str), is_required=False, default_value=None,
-                                            description="Folder or URI for new experiments' artifacts "
-                                                        "(None: the tracking server's).")},
+    config_schema={
+        **mlflow_tracking.config_schema.config_type.fields,
+        "artifact_root": dg.Field(
+            dg.Noneable(str),
+            is_required=False,
+            default_value=None,
+            description="Folder or URI for new experiments' artifacts (None: the tracking server's).",
+        ),
+    },
     description="dagster-mlflow's tracking resource, with a local artifact root for new experiments.",
 )
 def mlflow_tracking_resource(context) -> MlFlow:
@@ -47,10 +52,13 @@ class DatasetsResource(dg.ConfigurableResource):
     """Where the labelled datasets are read from (in place; never copied)."""
 
     root: str = Field(description="Folder with meld_text/, ravdess_speech/, speech_index.csv, ...")
-    feature_cache: str = Field(description="Where features of dataset clips (speech embeddings, descriptors, "
-                                           "spoken dialogue lines) are cached.")
-    model_cache: str = Field(str(DEFAULT_CACHE_DIR),
-                             description="Where the converted Whisper weights are cached (the speech encoder).")
+    feature_cache: str = Field(
+        description="Where features of dataset clips (speech embeddings, descriptors, "
+        "spoken dialogue lines) are cached."
+    )
+    model_cache: str = Field(
+        str(DEFAULT_CACHE_DIR), description="Where the converted Whisper weights are cached (the speech encoder)."
+    )
 
     @property
     def path(self) -> Path:
@@ -85,8 +93,10 @@ class ChampionModelResource(dg.ConfigurableResource):
 
             version = ModelRegistry(self.tracking_uri, self.model_name).version_by_alias(self.alias)
             if version is None:
-                raise dg.Failure(f"no model has the alias '{self.alias}' in '{self.model_name}' yet: materialize "
-                                 "the models group (job train_and_promote) first")
+                raise dg.Failure(
+                    f"no model has the alias '{self.alias}' in '{self.model_name}' yet: materialize "
+                    "the models group (job train_and_promote) first"
+                )
             bundle, _ = load_registered_bundle(self.tracking_uri, f"models:/{self.model_name}/{version.version}")
             self._loaded = (bundle, str(version.version))
         return self._loaded

@@ -105,8 +105,9 @@ def board_from_environment(workers: int) -> LoadBoard | None:
 class ConnectionBalancer:
     """ASGI middleware: answers with ``Connection: close`` where that evens out the workers' connections."""
 
-    def __init__(self, app: ASGIApp, workers: int = 1, skip_paths: frozenset[str] = frozenset(),
-                 board: LoadBoard | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, workers: int = 1, skip_paths: frozenset[str] = frozenset(), board: LoadBoard | None = None
+    ) -> None:
         self.app = app
         self.workers = workers
         self.skip_paths = skip_paths
@@ -123,8 +124,9 @@ class ConnectionBalancer:
             self._board_checked = True
             self._board = board_from_environment(self.workers)
             if self._board is not None:
-                logger.info("balancing keep-alive connections over %d workers (this is slot %d)",
-                            self.workers, self._board.slot)
+                logger.info(
+                    "balancing keep-alive connections over %d workers (this is slot %d)", self.workers, self._board.slot
+                )
         return self._board
 
     def on_close(self) -> None:

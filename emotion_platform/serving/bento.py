@@ -63,10 +63,16 @@ def import_champion(tracking_uri: str, registered_name: str, alias: str = "champ
     except NotFound:
         pass
     bundle_dir = download_registered_bundle(tracking_uri, model_uri)
-    source = {"name": registered_name, "version": str(version.version), "uri": model_uri, "alias": alias,
-              "tracking_uri": tracking_uri}
-    with bentoml.models.create(tag, labels={"mlflow_version": str(version.version), "alias": alias},
-                               metadata=source) as model:
+    source = {
+        "name": registered_name,
+        "version": str(version.version),
+        "uri": model_uri,
+        "alias": alias,
+        "tracking_uri": tracking_uri,
+    }
+    with bentoml.models.create(
+        tag, labels={"mlflow_version": str(version.version), "alias": alias}, metadata=source
+    ) as model:
         shutil.copytree(bundle_dir, Path(model.path) / BUNDLE_SUBDIR)
         (Path(model.path) / SOURCE_FILE).write_text(json.dumps(source, indent=2))
         crash_point("bento_build")  # before BentoML commits the model to its store
@@ -79,8 +85,11 @@ def build(tracking_uri: str, registered_name: str, alias: str = "champion", bent
 
     model_tag, version, model_uri = import_champion(tracking_uri, registered_name, alias)
     bento = bentoml.bentos.build_bentofile(
-        str(bentofile), build_ctx=str(bentofile.parent), args={"bento_model": model_tag},
-        labels={"mlflow_model": registered_name, "mlflow_version": version})
+        str(bentofile),
+        build_ctx=str(bentofile.parent),
+        args={"bento_model": model_tag},
+        labels={"mlflow_model": registered_name, "mlflow_version": version},
+    )
     return BuiltBento(str(bento.tag), model_tag, version, model_uri, str(bento.path))
 
 
@@ -101,17 +110,30 @@ def export(bento_tag: str, path: Path) -> Path:
     return target
 
 
-def build_champion_bento(tracking_uri: str, registered_name: str, bentoml_home: Path, alias: str = "champion",
-                         timeout_s: float = 900.0) -> BuiltBento:
+def build_champion_bento(
+    tracking_uri: str, registered_name: str, bentoml_home: Path, alias: str = "champion", timeout_s: float = 900.0
+) -> BuiltBento:
     """:func:`build` in a fresh process whose BentoML store is ``bentoml_home``."""
     from emotion_platform.lib.tracking import ModelRegistry
 
     if ModelRegistry(tracking_uri, registered_name).version_by_alias(alias) is None:
         raise BentoBuildFailed(f"no version of {registered_name!r} has the alias {alias!r}: nothing to package")
-    env = os.environ | {"BENTOML_HOME": str(bentoml_home), "BENTOML_DO_NOT_TRACK": "true",
-                        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    command = [sys.executable, "-m", "emotion_platform.serving.bento", "--tracking-uri", tracking_uri,
-               "--registered-model", registered_name, "--alias", alias]
+    env = os.environ | {
+        "BENTOML_HOME": str(bentoml_home),
+        "BENTOML_DO_NOT_TRACK": "true",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "emotion_platform.serving.bento",
+        "--tracking-uri",
+        tracking_uri,
+        "--registered-model",
+        registered_name,
+        "--alias",
+        alias,
+    ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout_s, cwd=PROJECT_ROOT)
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
@@ -125,8 +147,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--registered-model", default="emotion-model")
     parser.add_argument("--alias", default="champion")
     parser.add_argument("--bentofile", type=Path, default=BENTOFILE)
-    parser.add_argument("--export", type=Path, default=None,
-                        help="also write the built Bento to this file (e.g. docker/build/emotion_classifier.bento)")
+    parser.add_argument(
+        "--export",
+        type=Path,
+        default=None,
+        help="also write the built Bento to this file (e.g. docker/build/emotion_classifier.bento)",
+    )
     args = parser.parse_args(argv)
     built = build(args.tracking_uri, args.registered_model, args.alias, args.bentofile)
     if args.export is not None:

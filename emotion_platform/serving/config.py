@@ -45,17 +45,22 @@ class ServingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EMOTION_PLATFORM_SERVING_", env_file=".env", extra="ignore")
 
     mode: Literal["development", "production"] = Field(
-        "development", description="production refuses to start without API keys.")
+        "development", description="production refuses to start without API keys."
+    )
     api_keys: str = Field("", description="Comma-separated API keys accepted on every non-health endpoint.")
     api_keys_file: Path | None = Field(None, description="A file with one API key per line (e.g. a secret mount).")
     model_alias: str = Field("champion", description="The MLflow alias of the model to serve.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: the GPU when torch sees one.")
     text_precision: Literal["auto", "float32"] = Field(
-        "auto", description="auto: the text model in float16 on a GPU, in bfloat16 on a CPU with native bfloat16 "
-        "(AVX512-BF16/AMX), each only when its probabilities stay within 0.01 of float32; float32: never reduce.")
+        "auto",
+        description="auto: the text model in float16 on a GPU, in bfloat16 on a CPU with native bfloat16 "
+        "(AVX512-BF16/AMX), each only when its probabilities stay within 0.01 of float32; float32: never reduce.",
+    )
     prepack_weights: bool = Field(
-        True, description="On a CPU, reorder the bfloat16 text model's linear weights for oneDNN once at load "
-        "(same results, ~1.25x faster at small batches; kept only when its probabilities match).")
+        True,
+        description="On a CPU, reorder the bfloat16 text model's linear weights for oneDNN once at load "
+        "(same results, ~1.25x faster at small batches; kept only when its probabilities match).",
+    )
     transcriber_backend: Literal["openai-whisper", "faster-whisper"] = "faster-whisper"
     whisper_model: Literal["tiny.en", "base"] = "tiny.en"
     max_upload_bytes: int = Field(100 * 1024**2, description="Largest accepted upload, in bytes.")
@@ -67,30 +72,44 @@ class ServingSettings(BaseSettings):
     text_batching: bool = Field(True, description="Adaptive batching of text requests (read at import).")
     max_batch_size: int = Field(64, description="Most utterances the adaptive batcher runs together.")
     max_latency_ms: int = Field(
-        10_000, description="Adaptive batching: a request expected to wait longer is refused (503).")
+        10_000, description="Adaptive batching: a request expected to wait longer is refused (503)."
+    )
     threads: int = Field(4, description="Threads running model calls (text batches and media side by side).")
     workers: int | Literal["auto"] = Field(
-        "auto", description="Server processes (read at import). auto: one per CPU core, at most 8, on a CPU "
-        "machine; one on a GPU machine (a single copy of the models on the GPU).")
+        "auto",
+        description="Server processes (read at import). auto: one per CPU core, at most 8, on a CPU "
+        "machine; one on a GPU machine (a single copy of the models on the GPU).",
+    )
     balance_connections: bool = Field(
-        True, description="With several workers, close a keep-alive connection now and then where that evens out "
-        "the connections the workers hold (read at import).")
+        True,
+        description="With several workers, close a keep-alive connection now and then where that evens out "
+        "the connections the workers hold (read at import).",
+    )
     rate_limit: str = Field(
-        "100/second", description="Requests each API key may make: '<count>/<second|minute|hour|day>', a token "
-        "bucket of <count> refilled over the period, shared by all workers; 'off' for none.")
+        "100/second",
+        description="Requests each API key may make: '<count>/<second|minute|hour|day>', a token "
+        "bucket of <count> refilled over the period, shared by all workers; 'off' for none.",
+    )
     rate_limits: dict[str, str] = Field(
-        default_factory=dict, description="Limits of particular keys (JSON object: key -> rate), over rate_limit.")
+        default_factory=dict, description="Limits of particular keys (JSON object: key -> rate), over rate_limit."
+    )
     rate_limit_db: Path | None = Field(
-        None, description="SQLite file holding the buckets, shared by the workers (default: "
-        "<data_dir>/serving/rate_limits.sqlite).")
+        None,
+        description="SQLite file holding the buckets, shared by the workers (default: "
+        "<data_dir>/serving/rate_limits.sqlite).",
+    )
     history_db_url: str | None = Field(
-        None, description="Database of the web page's analyses and corrections (SQLAlchemy URL). Default: "
-        "<data_dir>/serving/history.sqlite, or the PostgreSQL history_db in the scale profile.")
+        None,
+        description="Database of the web page's analyses and corrections (SQLAlchemy URL). Default: "
+        "<data_dir>/serving/history.sqlite, or the PostgreSQL history_db in the scale profile.",
+    )
     page_media_dir: Path | None = Field(
-        None, description="Where the page keeps uploaded media (default: <data_dir>/serving/uploads).")
+        None, description="Where the page keeps uploaded media (default: <data_dir>/serving/uploads)."
+    )
     page_threads: int = Field(1, ge=1, description="Analyses each worker runs at once for the web page.")
     threads_per_worker: int | Literal["auto"] = Field(
-        "auto", description="Torch intra-op threads in each worker. auto: the cores divided among the workers.")
+        "auto", description="Torch intra-op threads in each worker. auto: the cores divided among the workers."
+    )
 
     def worker_count(self) -> int:
         """How many server processes to run (each with its own model copy and adaptive batcher)."""
@@ -148,7 +167,8 @@ class ServingSettings(BaseSettings):
         if self.mode == "production":
             raise ServingConfigError(
                 "production mode needs API keys: set EMOTION_PLATFORM_SERVING_API_KEYS or "
-                "EMOTION_PLATFORM_SERVING_API_KEYS_FILE")
+                "EMOTION_PLATFORM_SERVING_API_KEYS_FILE"
+            )
         logger.warning("no API key configured: development mode accepts the key %r", DEVELOPMENT_KEY)
         return frozenset({DEVELOPMENT_KEY})
 

@@ -73,8 +73,9 @@ class EdgeMiddleware:
         self.app = app
         self.settings = settings or ServingSettings()
         self.keys = self.settings.accepted_keys()
-        self.limiter = KeyRateLimiter(self.settings.rate_limit_path(), self.settings.rate_limit,
-                                      self.settings.rate_limits)
+        self.limiter = KeyRateLimiter(
+            self.settings.rate_limit_path(), self.settings.rate_limit, self.settings.rate_limits
+        )
         self.sessions = Sessions(self.keys)
 
     def body_limit(self, path: str) -> int:
@@ -92,8 +93,15 @@ class EdgeMiddleware:
         return None
 
     @staticmethod
-    async def refuse(status: int, code: str, message: str, scope: Scope, receive: Receive, send: Send,
-                     headers: dict[str, str] | None = None) -> None:
+    async def refuse(
+        status: int,
+        code: str,
+        message: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         """Answer with the service's error shape and count it (``emotion_rejected_requests_total{code}``)."""
         service_metrics().count_rejection(code)
         await error_response(status, code, message, headers=headers)(scope, receive, send)
@@ -105,16 +113,28 @@ class EdgeMiddleware:
         headers = dict(scope["headers"])
         identity = self.identify(headers, scope["path"])
         if identity is None:
-            await self.refuse(401, "unauthorized", "a valid API key is required: send 'Authorization: Bearer <key>' "
-                              "or 'X-API-Key: <key>'", scope, receive, send,
-                              headers={"WWW-Authenticate": 'Bearer realm="emotion-platform"'})
+            await self.refuse(
+                401,
+                "unauthorized",
+                "a valid API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'",
+                scope,
+                receive,
+                send,
+                headers={"WWW-Authenticate": 'Bearer realm="emotion-platform"'},
+            )
             return
         scope[IDENTITY] = identity
         verdict = self.limiter.check_id(identity.key_id)
         if not verdict.allowed:
-            await self.refuse(429, "rate_limited", f"this key may make {verdict.limit} requests; try again in "
-                              f"{verdict.retry_after_s} s", scope, receive, send,
-                              headers={"Retry-After": str(verdict.retry_after_s)})
+            await self.refuse(
+                429,
+                "rate_limited",
+                f"this key may make {verdict.limit} requests; try again in {verdict.retry_after_s} s",
+                scope,
+                receive,
+                send,
+                headers={"Retry-After": str(verdict.retry_after_s)},
+            )
             return
         if scope["method"] in ("POST", "PUT", "PATCH"):
             limit = self.body_limit(scope["path"])
@@ -122,17 +142,30 @@ class EdgeMiddleware:
             if length is None and b"transfer-encoding" not in headers:
                 length = b"0"  # no body at all
             if length is None or not length.isdigit():
-                await self.refuse(411, "length_required", "send the request with a Content-Length header",
-                                  scope, receive, send)
+                await self.refuse(
+                    411, "length_required", "send the request with a Content-Length header", scope, receive, send
+                )
                 return
             if int(length) > limit:
                 is_upload = scope["path"].rstrip("/") in (MEDIA_PATH, PAGE_UPLOAD_PATH)
                 what, stated = ("upload", self.settings.max_upload_bytes) if is_upload else ("request body", limit)
-                await self.refuse(413, "too_large", f"the {what} is {human_bytes(int(length))}, over the "
-                                  f"{human_bytes(stated)} limit", scope, receive, send)
+                await self.refuse(
+                    413,
+                    "too_large",
+                    f"the {what} is {human_bytes(int(length))}, over the {human_bytes(stated)} limit",
+                    scope,
+                    receive,
+                    send,
+                )
                 return
             if scope["path"].rstrip("/") in (MEDIA_PATH, PAGE_UPLOAD_PATH) and not room_for(int(length)):
-                await self.refuse(507, "storage_full", "the service's disk has no room for this upload now; "
-                                  "send it again later", scope, receive, send)
+                await self.refuse(
+                    507,
+                    "storage_full",
+                    "the service's disk has no room for this upload now; send it again later",
+                    scope,
+                    receive,
+                    send,
+                )
                 return
         await self.app(scope, receive, send)

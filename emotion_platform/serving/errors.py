@@ -1,13 +1,13 @@
 """Turning rejections into HTTP responses: a status and a JSON body naming the problem.
 
-    401 unauthorized        no or wrong API key
-    411 length_required     an upload without Content-Length
-    413 too_large/too_long  over the size or duration limit
-    413 over_limits         over a decoding limit (frame size, channels, sample rate, streams, decode time)
-    415 not_media/...       the bytes are not audio or video (decided by probing, not by name)
-    422 corrupt/empty/...   media that is damaged, empty, or too short to classify
-    429 rate_limited        the API key spent its request budget (Retry-After says when to come back)
-    507 storage_full        the service's disk is full (the request may be sent again later)
+401 unauthorized        no or wrong API key
+411 length_required     an upload without Content-Length
+413 too_large/too_long  over the size or duration limit
+413 over_limits         over a decoding limit (frame size, channels, sample rate, streams, decode time)
+415 not_media/...       the bytes are not audio or video (decided by probing, not by name)
+422 corrupt/empty/...   media that is damaged, empty, or too short to classify
+429 rate_limited        the API key spent its request budget (Retry-After says when to come back)
+507 storage_full        the service's disk is full (the request may be sent again later)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Starting ``bentoml serve`` on loopback and waiting until it is ready (tests, benchmark, CLI).
 
-    with local_server(env={"EMOTION_PLATFORM_SERVING_API_KEYS": "k"}) as url:
-        httpx.post(f"{url}/classify_text", json={"utterances": ["hi"]}, headers={"X-API-Key": "k"})
+with local_server(env={"EMOTION_PLATFORM_SERVING_API_KEYS": "k"}) as url:
+    httpx.post(f"{url}/classify_text", json={"utterances": ["hi"]}, headers={"X-API-Key": "k"})
 """
 
 from __future__ import annotations
@@ -49,16 +49,23 @@ def tail(log: Path, lines: int = 40) -> str:
 
 
 @contextlib.contextmanager
-def local_server(env: dict[str, str] | None = None, port: int | None = None, log: Path | None = None,
-                 target: str = SERVICE, cwd: Path | None = None, timeout_s: float = 180.0) -> Iterator[str]:
+def local_server(
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    log: Path | None = None,
+    target: str = SERVICE,
+    cwd: Path | None = None,
+    timeout_s: float = 180.0,
+) -> Iterator[str]:
     """Run ``bentoml serve <target>`` on 127.0.0.1 until the block ends; yields its base URL."""
     port = port or free_port()
     log = log or Path(os.environ.get("TMPDIR", "/tmp")) / f"bentoml-serve-{port}.log"
     bentoml = Path(sys.executable).with_name("bentoml")
     command = [str(bentoml), "serve", target, "--host", HOST, "--port", str(port)]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, env=os.environ | (env or {}), stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=cwd, start_new_session=True)
+        process = subprocess.Popen(
+            command, env=os.environ | (env or {}), stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+        )
     url = f"http://{HOST}:{port}"
     try:
         wait_ready(url, process, log, timeout_s)

@@ -62,26 +62,32 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
             info = inspect_upload(path, limits)
             media_id = sha256_file(path)[:12]
             if info.has_audio:
-                decoded = decode.decode_audio(path, Path(work) / "audio.wav", info.duration_s,
-                                              limits.max_duration_s, info.audio.channels)
-                info = validation.measured(path, info, decoded.duration_s, limits.min_duration_s,
-                                           limits.max_duration_s)
+                decoded = decode.decode_audio(
+                    path, Path(work) / "audio.wav", info.duration_s, limits.max_duration_s, info.audio.channels
+                )
+                info = validation.measured(path, info, decoded.duration_s, limits.min_duration_s, limits.max_duration_s)
                 audio = decode.load_audio(Path(decoded.path))
             if info.has_video and getattr(bundle, "face", None) is not None:  # frames only where faces count
                 frames = Path(work) / "frames"
-                sampled = decode.extract_frames(path, frames, limits.frame_rate, limits.frame_max_side,
-                                                info.duration_s, limits.max_duration_s)
-                info = validation.measured(path, info, sampled.count / sampled.fps, limits.min_duration_s,
-                                           limits.max_duration_s)
+                sampled = decode.extract_frames(
+                    path, frames, limits.frame_rate, limits.frame_max_side, info.duration_s, limits.max_duration_s
+                )
+                info = validation.measured(
+                    path, info, sampled.count / sampled.fps, limits.min_duration_s, limits.max_duration_s
+                )
             decoding.advance()
         decoded_at = time.perf_counter()
         with Progress("transcribing", None, "windows", reporters=reporters, every_s=1.0) as transcribing:
+
             def windows_done(done: int, total: int) -> None:
                 transcribing.total = total
                 transcribing.advance(done - transcribing.done)
 
-            transcript = (transcriber.transcribe(audio, windows_done) if audio is not None
-                          else Transcript.empty("no_audio", "the file has no audio track", info.duration_s))
+            transcript = (
+                transcriber.transcribe(audio, windows_done)
+                if audio is not None
+                else Transcript.empty("no_audio", "the file has no audio track", info.duration_s)
+            )
         transcribed_at = time.perf_counter()
         with Progress("classifying", 1, "files", reporters=reporters, every_s=0.0) as classifying:
             found = media_features(bundle, transcript, audio, media_id, frames=frames, descriptors=False)
@@ -89,13 +95,23 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
             classifying.advance()
         finished = time.perf_counter()
     return {
-        "media": {"id": media_id, "kind": info.kind, "format": info.format_name, "duration_s": info.duration_s,
-                  "has_audio": info.has_audio, "has_video": info.has_video},
+        "media": {
+            "id": media_id,
+            "kind": info.kind,
+            "format": info.format_name,
+            "duration_s": info.duration_s,
+            "has_audio": info.has_audio,
+            "has_video": info.has_video,
+        },
         "transcript": _transcript_record(transcript),
         "segments": segments,
         "summary": media_summary(segments, found.reason),
-        "timing_s": {"decode": round(decoded_at - started, 3), "transcribe": round(transcribed_at - decoded_at, 3),
-                     "classify": round(finished - transcribed_at, 3), "total": round(finished - started, 3)},
+        "timing_s": {
+            "decode": round(decoded_at - started, 3),
+            "transcribe": round(transcribed_at - decoded_at, 3),
+            "classify": round(finished - transcribed_at, 3),
+            "total": round(finished - started, 3),
+        },
     }
 
 
@@ -124,5 +140,9 @@ def warm_up(bundle: EmotionBundle, transcriber: Transcriber) -> dict[str, float]
 
 
 def _transcript_record(transcript: Transcript) -> dict:
-    return {"status": transcript.status, "reason": transcript.reason, "language": transcript.language,
-            "speech_s": transcript.speech_s}
+    return {
+        "status": transcript.status,
+        "reason": transcript.reason,
+        "language": transcript.language,
+        "speech_s": transcript.speech_s,
+    }

@@ -39,16 +39,23 @@ def service_metrics() -> ServiceMetrics:
 
         _METRICS = ServiceMetrics(
             utterances_per_call=Histogram(
-                "emotion_text_utterances_per_model_call", "Utterances the text model classified in one call "
-                "(the batch size after adaptive batching)", buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256)),
+                "emotion_text_utterances_per_model_call",
+                "Utterances the text model classified in one call (the batch size after adaptive batching)",
+                buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+            ),
             media_seconds=Histogram(
-                "emotion_media_duration_seconds", "Duration of classified uploads",
-                buckets=(1, 5, 15, 30, 60, 120, 300, 600, 900)),
+                "emotion_media_duration_seconds",
+                "Duration of classified uploads",
+                buckets=(1, 5, 15, 30, 60, 120, 300, 600, 900),
+            ),
             media_processing_seconds=Histogram(
-                "emotion_media_processing_seconds", "Time to decode, transcribe and classify one upload",
-                buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)),
+                "emotion_media_processing_seconds",
+                "Time to decode, transcribe and classify one upload",
+                buckets=(0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64),
+            ),
             rejections=Counter("emotion_rejected_requests", "Requests rejected for their input", ["code"]),
             rebalanced_connections=Counter(
-                "emotion_rebalanced_connections", "Keep-alive connections closed to even out the workers' load"),
+                "emotion_rebalanced_connections", "Keep-alive connections closed to even out the workers' load"
+            ),
         )
     return _METRICS

@@ -46,13 +46,24 @@ class LoadedModel:
         return sum(isinstance(m, PrepackedLinear) for m in self.bundle.text.model.modules())
 
     def describe(self) -> dict:
-        return {"name": self.name, "version": self.version, "source": self.source, "device": self.device,
-                "precision": self.precision, "prepacked_linear_layers": self.prepacked_layers}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "source": self.source,
+            "device": self.device,
+            "precision": self.precision,
+            "prepacked_linear_layers": self.prepacked_layers,
+        }
 
 
 # Probe utterances for the reduced-precision and prepacking checks: short, long, each after the previous one.
-PROBES = ["I can't believe you did that!", "Thanks, that's lovely.", "Oh no.", "What?",
-          "We waited for hours and nobody told us anything about the delay, and now they say it is cancelled."]
+PROBES = [
+    "I can't believe you did that!",
+    "Thanks, that's lovely.",
+    "Oh no.",
+    "What?",
+    "We waited for hours and nobody told us anything about the delay, and now they say it is cancelled.",
+]
 PROBE_CONTEXTS = ["", *PROBES[:-1]]  # each probe after the previous one, as in a dialogue
 REDUCED_PRECISION_TOLERANCE = 0.01
 
@@ -76,8 +87,9 @@ def reduced_dtype(device: str, precision: str):
     return torch.bfloat16 if cpu_has_native_bfloat16() else None
 
 
-def with_reduced_precision(text: TextEmotionModel, dtype, tolerance: float = REDUCED_PRECISION_TOLERANCE
-                           ) -> TextEmotionModel:
+def with_reduced_precision(
+    text: TextEmotionModel, dtype, tolerance: float = REDUCED_PRECISION_TOLERANCE
+) -> TextEmotionModel:
     """A copy of ``text`` in ``dtype`` when its probabilities on the probe utterances stay within
     ``tolerance`` of ``text``'s own (float32); else ``text`` itself."""
     reduced = copy.copy(text)
@@ -103,19 +115,27 @@ def _on_device(bundle: EmotionBundle, device: str, precision: str, prepack: bool
     return bundle
 
 
-def load_from_registry(tracking_uri: str, name: str, alias: str, device: str,
-                       precision: str = "auto", prepack: bool = True) -> LoadedModel:
+def load_from_registry(
+    tracking_uri: str, name: str, alias: str, device: str, precision: str = "auto", prepack: bool = True
+) -> LoadedModel:
     """The bundle behind ``models:/<name>@<alias>`` on ``device``, its text model in reduced precision
     where that keeps the probabilities (see :func:`reduced_dtype`) and, for bfloat16 on a CPU, with its
     linear layers prepacked (``prepack``, see :mod:`emotion_platform.serving.prepacked`)."""
     resolved = torch_device(device)
     version = ModelRegistry(tracking_uri, name).version_by_alias(alias)
     if version is None:
-        raise NoModelToServe(f"no version of {name!r} has the alias {alias!r} at {tracking_uri}: train and promote "
-                             "a model first (emotion-platform train)")
+        raise NoModelToServe(
+            f"no version of {name!r} has the alias {alias!r} at {tracking_uri}: train and promote "
+            "a model first (emotion-platform train)"
+        )
     bundle, _ = load_registered_bundle(tracking_uri, f"models:/{name}/{version.version}", device=resolved)
-    return LoadedModel(_on_device(bundle, resolved, precision, prepack), name, str(version.version),
-                       f"models:/{name}@{alias}", resolved)
+    return LoadedModel(
+        _on_device(bundle, resolved, precision, prepack),
+        name,
+        str(version.version),
+        f"models:/{name}@{alias}",
+        resolved,
+    )
 
 
 def load_from_folder(folder: Path, device: str, precision: str = "auto", prepack: bool = True) -> LoadedModel:

@@ -20,8 +20,9 @@ SERVING_REQUIREMENTS = PROJECT_ROOT / "requirements" / "serving.txt"
 def pins(path: Path = SERVING_REQUIREMENTS) -> dict[str, str]:
     """Each requirement line of ``path`` by its canonical package name (comments and blanks skipped)."""
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: the service's package list lives in the repository "
-                                "(requirements/serving.txt)")
+        raise FileNotFoundError(
+            f"{path} not found: the service's package list lives in the repository (requirements/serving.txt)"
+        )
     lines = [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()]
     return {canonicalize_name(Requirement(line).name): line for line in lines if line}
 

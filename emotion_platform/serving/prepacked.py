@@ -56,12 +56,17 @@ def prepack_linears(module: torch.nn.Module) -> int:
 def can_prepack(text: TextEmotionModel) -> bool:
     """Whether prepacking applies: a bfloat16 model on a CPU, with oneDNN in this torch build."""
     dtype = next(text.model.parameters()).dtype
-    return (text.device == "cpu" and dtype == torch.bfloat16 and torch.backends.mkldnn.is_available()
-            and hasattr(torch.ops.mkldnn, "_reorder_linear_weight"))
+    return (
+        text.device == "cpu"
+        and dtype == torch.bfloat16
+        and torch.backends.mkldnn.is_available()
+        and hasattr(torch.ops.mkldnn, "_reorder_linear_weight")
+    )
 
 
-def with_prepacked_linears(text: TextEmotionModel, probes: list[str], contexts: list[str] | None = None,
-                           tolerance: float = PREPACKED_TOLERANCE) -> TextEmotionModel:
+def with_prepacked_linears(
+    text: TextEmotionModel, probes: list[str], contexts: list[str] | None = None, tolerance: float = PREPACKED_TOLERANCE
+) -> TextEmotionModel:
     """A copy of ``text`` with prepacked linear layers when that applies here and its probabilities
     on ``probes`` (with their previous-utterance ``contexts``) match ``text``'s own within ``tolerance``;
     else ``text`` itself."""
@@ -76,8 +81,9 @@ def with_prepacked_linears(text: TextEmotionModel, probes: list[str], contexts: 
         logger.warning("prepacking the linear layers failed (%s): serving them unpacked", error)
         return text
     if drift > tolerance:
-        logger.warning("prepacked linear layers change probabilities by %.5f (> %.5f): serving them unpacked",
-                       drift, tolerance)
+        logger.warning(
+            "prepacked linear layers change probabilities by %.5f (> %.5f): serving them unpacked", drift, tolerance
+        )
         return text
     logger.info("%d linear layers prepacked for oneDNN (probabilities within %.5f)", count, drift)
     return packed

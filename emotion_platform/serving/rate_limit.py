@@ -69,8 +69,10 @@ class SqliteStateStore(StateStore):
             state = self._load(algorithm, rates)
             new_state, decision = algorithm.step(rates, state, now, weight)
             if new_state != state:
-                self.conn.execute("INSERT OR REPLACE INTO token_buckets VALUES (?, ?)",
-                                  (self.key_id, ",".join(str(v) for v in new_state)))
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO token_buckets VALUES (?, ?)",
+                    (self.key_id, ",".join(str(v) for v in new_state)),
+                )
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")

@@ -23,8 +23,10 @@ def request_fields() -> dict[str, Any]:
     from bentoml._internal.context import trace_context
 
     request_id, trace_id = trace_context.request_id, trace_context.trace_id
-    return {"request_id": format(request_id, REQUEST_ID_FORMAT) if request_id else None,
-            "trace_id": format(trace_id, TRACE_ID_FORMAT) if trace_id else None}
+    return {
+        "request_id": format(request_id, REQUEST_ID_FORMAT) if request_id else None,
+        "trace_id": format(trace_id, TRACE_ID_FORMAT) if trace_id else None,
+    }
 
 
 def configure_service_logs(log_format: LogFormat) -> None:

@@ -86,36 +86,60 @@ class EmotionClassifier:
         self.settings.accepted_keys()  # refuse to start in production mode without keys
         platform = get_settings()
         self.model: LoadedModel = (
-            load_from_folder(Path(self.imported_model.path), self.settings.device, self.settings.text_precision,
-                             self.settings.prepack_weights)
+            load_from_folder(
+                Path(self.imported_model.path),
+                self.settings.device,
+                self.settings.text_precision,
+                self.settings.prepack_weights,
+            )
             if self.imported_model is not None
-            else load_from_registry(platform.tracking_uri, platform.registered_model, self.settings.model_alias,
-                                    self.settings.device, self.settings.text_precision,
-                                    self.settings.prepack_weights))
+            else load_from_registry(
+                platform.tracking_uri,
+                platform.registered_model,
+                self.settings.model_alias,
+                self.settings.device,
+                self.settings.text_precision,
+                self.settings.prepack_weights,
+            )
+        )
         bind_model(self.model.describe())
-        self.transcriber = build_transcriber(self.settings.transcriber_backend, self.settings.whisper_model,
-                                             platform.cache_dir, device=self.settings.device)
-        self.limits = UploadLimits(self.settings.max_upload_bytes, self.settings.max_duration_s,
-                                   self.settings.min_duration_s)
+        self.transcriber = build_transcriber(
+            self.settings.transcriber_backend,
+            self.settings.whisper_model,
+            platform.cache_dir,
+            device=self.settings.device,
+        )
+        self.limits = UploadLimits(
+            self.settings.max_upload_bytes, self.settings.max_duration_s, self.settings.min_duration_s
+        )
         self.metrics = service_metrics()
         # The web page (/ui): its analyses run on this worker's models, in a small pool of its own.
         self.web: WebBackend = build_backend(
-            self.settings.history_url(), self.settings.uploads_dir(), self.limits, self.settings.accepted_keys(),
+            self.settings.history_url(),
+            self.settings.uploads_dir(),
+            self.limits,
+            self.settings.accepted_keys(),
             analyse_with(self.model.bundle, self.transcriber, self.limits, self.model.describe()),
-            threads=self.settings.page_threads)
+            threads=self.settings.page_threads,
+        )
         self.warm_up_s = warm_up(self.model.bundle, self.transcriber)
         logger.info("models warmed up (seconds): %s", self.warm_up_s)
         self.ready = True
-        logger.info("serving %s on %s with %d torch threads", self.model.describe(), self.model.device,
-                    torch.get_num_threads())
+        logger.info(
+            "serving %s on %s with %d torch threads", self.model.describe(), self.model.device, torch.get_num_threads()
+        )
 
     def __is_ready__(self) -> bool:
         return getattr(self, "ready", False)
 
-    @bentoml.api(batchable=IMPORT_SETTINGS.text_batching, max_batch_size=IMPORT_SETTINGS.max_batch_size,
-                 max_latency_ms=IMPORT_SETTINGS.max_latency_ms)
+    @bentoml.api(
+        batchable=IMPORT_SETTINGS.text_batching,
+        max_batch_size=IMPORT_SETTINGS.max_batch_size,
+        max_latency_ms=IMPORT_SETTINGS.max_latency_ms,
+    )
     def classify_text(
-        self, utterances: Annotated[list[Utterance], Field(min_length=1, max_length=IMPORT_SETTINGS.max_utterances)],
+        self,
+        utterances: Annotated[list[Utterance], Field(min_length=1, max_length=IMPORT_SETTINGS.max_utterances)],
     ) -> Annotated[list[dict], Json]:
         """Emotion distribution of each utterance (the text branch of the champion)."""
         self.metrics.observe_text_call(len(utterances))
@@ -142,17 +166,23 @@ class EmotionClassifier:
         """The model version this service answers with, its device and precision."""
         import torch
 
-        return self.model.describe() | {"transcriber": {"backend": self.transcriber.backend,
-                                                        "model": self.transcriber.model_name,
-                                                        "device": self.transcriber.device},
-                                        "text_batching": IMPORT_SETTINGS.text_batching,
-                                        "workers": IMPORT_SETTINGS.worker_count(),
-                                        "torch_threads": torch.get_num_threads(), "started": _STARTED}
+        return self.model.describe() | {
+            "transcriber": {
+                "backend": self.transcriber.backend,
+                "model": self.transcriber.model_name,
+                "device": self.transcriber.device,
+            },
+            "text_batching": IMPORT_SETTINGS.text_batching,
+            "workers": IMPORT_SETTINGS.worker_count(),
+            "torch_threads": torch.get_num_threads(),
+            "started": _STARTED,
+        }
 
 
 _STARTED = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 EmotionClassifier.add_asgi_middleware(EdgeMiddleware)
 EmotionClassifier.add_asgi_middleware(UploadNameGuard)  # BentoML cannot store an upload whose name is > 244 bytes
 if IMPORT_SETTINGS.balance_connections:
-    EmotionClassifier.add_asgi_middleware(ConnectionBalancer, workers=IMPORT_SETTINGS.worker_count(),
-                                          skip_paths=HEALTH_PATHS)
+    EmotionClassifier.add_asgi_middleware(
+        ConnectionBalancer, workers=IMPORT_SETTINGS.worker_count(), skip_paths=HEALTH_PATHS
+    )

@@ -60,15 +60,14 @@ class UploadNameGuard:
         head = buffered[:end] if end >= 0 else b""
         shortened = shorten_part_headers(head)
         if shortened != head:
-            buffered = shortened + buffered[len(head):]
+            buffered = shortened + buffered[len(head) :]
             scope = dict(scope, headers=_with_length(scope["headers"], len(head) - len(shortened)))
         first = {"type": "http.request", "body": buffered, "more_body": more}
         await self.app(scope, _replay([first], receive), send)
 
 
 def _with_length(headers: list[tuple[bytes, bytes]], removed: int) -> list[tuple[bytes, bytes]]:
-    return [(k, str(int(v) - removed).encode() if k == b"content-length" and v.isdigit() else v)
-            for k, v in headers]
+    return [(k, str(int(v) - removed).encode() if k == b"content-length" and v.isdigit() else v) for k, v in headers]
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

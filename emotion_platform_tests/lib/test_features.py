@@ -15,8 +15,10 @@ from emotion_platform.lib.transcription.types import Segment, Transcript
 def spoken(librivox) -> tuple[Transcript, np.ndarray]:
     audio = load_clip(str(librivox[0].path))
     words = librivox[0].reference.split()
-    segments = [Segment(id=0, start=0.0, end=3.0, text=" ".join(words[:8]), avg_logprob=-0.2, no_speech_prob=0.0),
-                Segment(id=1, start=3.0, end=7.0, text=" ".join(words[8:]), avg_logprob=-0.2, no_speech_prob=0.0)]
+    segments = [
+        Segment(id=0, start=0.0, end=3.0, text=" ".join(words[:8]), avg_logprob=-0.2, no_speech_prob=0.0),
+        Segment(id=1, start=3.0, end=7.0, text=" ".join(words[8:]), avg_logprob=-0.2, no_speech_prob=0.0),
+    ]
     return Transcript(status="ok", duration_s=audio.size / 16_000, segments=segments), audio
 
 

@@ -46,7 +46,8 @@ def test_metrics_and_temperature_scaling() -> None:
     t = fit_temperature(overconfident, labels_)
     assert t > 2
     assert expected_calibration_error(labels_, softmax(overconfident, t)) < expected_calibration_error(
-        labels_, softmax(overconfident))
+        labels_, softmax(overconfident)
+    )
 
 
 def test_label_mappings_are_total_and_explicit() -> None:
@@ -157,8 +158,9 @@ def test_fuse_segment_uses_whichever_branches_are_present(two_domains) -> None:
     np.testing.assert_allclose(with_face, fuse({"spoken": both, "face": face}, {"spoken": 1.0, "face": 0.5})[0])
     assert with_face[6] > both[6]
     np.testing.assert_allclose(fuse_segment(text, speech, face, fusion, 0.0), both)  # weight 0: the face drops out
-    np.testing.assert_allclose(fuse_segment(None, speech, face, None, 1.0),
-                               fuse({"s": speech, "f": face}, {"s": 1.0, "f": 1.0})[0])
+    np.testing.assert_allclose(
+        fuse_segment(None, speech, face, None, 1.0), fuse({"s": speech, "f": face}, {"s": 1.0, "f": 1.0})[0]
+    )
 
 
 def test_entropy_is_zero_for_certainty_and_one_for_uniform() -> None:

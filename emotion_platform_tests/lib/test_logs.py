@@ -27,7 +27,11 @@ def test_each_record_is_one_json_object_with_its_context(json_lines) -> None:
     assert first["message"] == "decoded 12 s" and first["level"] == "INFO"
     assert first["logger"] == "emotion_platform.test" and first["time"].endswith("+00:00")
     assert (first["run_id"], first["partition"], first["media_id"], first["frames"]) == (
-        "run-1", "abc-clip.wav", "abc-clip.wav", 3)
+        "run-1",
+        "abc-clip.wav",
+        "abc-clip.wav",
+        3,
+    )
     assert first["model_version"] == second["model_version"] == "7"
     assert "run_id" not in second and second["message"] == "after the block\nwith a second line"
     assert logs.is_structured()

@@ -27,9 +27,15 @@ def _predict(bundle, transcript, audio, media_id, frames=None) -> list[dict]:
 def speech_video(librivox) -> tuple[Transcript, np.ndarray]:
     audio = load_clip(str(librivox[0].path))  # 7.1 s of real speech; the video covers the first 4 s
     words = librivox[0].reference.split()
-    transcript = Transcript(status="ok", duration_s=audio.size / 16_000, segments=[
-        _segment(0, 0.0, 2.0, " ".join(words[:6])), _segment(1, 2.0, 4.0, " ".join(words[6:12])),
-        _segment(2, 5.0, 7.0, " ".join(words[12:]))])
+    transcript = Transcript(
+        status="ok",
+        duration_s=audio.size / 16_000,
+        segments=[
+            _segment(0, 0.0, 2.0, " ".join(words[:6])),
+            _segment(1, 2.0, 4.0, " ".join(words[6:12])),
+            _segment(2, 5.0, 7.0, " ".join(words[12:])),
+        ],
+    )
     return transcript, audio
 
 
@@ -40,8 +46,9 @@ def test_video_without_audio_is_one_span_classified_by_the_faces(emotion_bundle,
     assert (record["start"], record["end"], record["text"]) == (0.0, 4.0, None)
     assert record["text_branch"] is None and record["speech_branch"] is None
     assert_distribution(record["face_branch"])
-    assert record["emotions"] == record["face_branch"] and record["top"] == max(record["emotions"],
-                                                                               key=record["emotions"].get)
+    assert record["emotions"] == record["face_branch"] and record["top"] == max(
+        record["emotions"], key=record["emotions"].get
+    )
     assert record["confidence"] == max(record["emotions"].values())
     evidence = record["face_evidence"]
     assert evidence["frames"] == 8 and evidence["frames_with_faces"] >= 6
@@ -72,11 +79,21 @@ def test_speech_with_video_uses_the_frames_of_each_segment(emotion_bundle, talki
     without_video = _predict(emotion_bundle, transcript, audio, "speech-video")
     assert without_video[2]["emotions"] == beyond["emotions"]
     assert all(r["face_branch"] is None and r["face_evidence"] is None for r in without_video)
-    assert any(np.abs(np.array(list(a["emotions"].values())) - list(b["emotions"].values())).max() > 1e-3
-               for a, b in zip(records[:2], without_video[:2], strict=True))
+    assert any(
+        np.abs(np.array(list(a["emotions"].values())) - list(b["emotions"].values())).max() > 1e-3
+        for a, b in zip(records[:2], without_video[:2], strict=True)
+    )
     summary = media_summary(records)
-    assert {"segments", "emotions", "dominant", "confidence", "low_confidence_share", "time_share_by_top_emotion",
-            "seconds", "reason"} == set(summary)
+    assert {
+        "segments",
+        "emotions",
+        "dominant",
+        "confidence",
+        "low_confidence_share",
+        "time_share_by_top_emotion",
+        "seconds",
+        "reason",
+    } == set(summary)
     assert summary["reason"] is None and summary["segments"] == 3
 
 
@@ -86,8 +103,10 @@ def test_confidence_is_the_top_fused_probability_and_flat_answers_are_flagged(em
     for record in records:
         assert record["confidence"] == max(record["emotions"].values())
         assert record["low_confidence"] == (record["confidence"] < LOW_CONFIDENCE)
-    flat = [dict(r, emotions=dict.fromkeys(r["emotions"], 1 / 7), top="anger", confidence=0.143,
-                 low_confidence=True) for r in records]
+    flat = [
+        dict(r, emotions=dict.fromkeys(r["emotions"], 1 / 7), top="anger", confidence=0.143, low_confidence=True)
+        for r in records
+    ]
     summary = media_summary(flat[:1] + records[1:])
     low_seconds = flat[0]["end"] - flat[0]["start"]
     expected = (low_seconds + sum(r["end"] - r["start"] for r in records[1:] if r["low_confidence"])) / 6.0

@@ -50,8 +50,10 @@ def test_a_writer_killed_at_its_stage_leaves_only_a_temporary_that_is_swept(tmp_
     import signal
     import sys
 
-    script = ("import sys; from pathlib import Path; from emotion_platform.lib import atomic; "
-              "atomic.write_json(Path(sys.argv[1]) / 'bundle' / 'spec.json', {'layers': 6}, stage='training')")
+    script = (
+        "import sys; from pathlib import Path; from emotion_platform.lib import atomic; "
+        "atomic.write_json(Path(sys.argv[1]) / 'bundle' / 'spec.json', {'layers': 6}, stage='training')"
+    )
     env = {**os.environ, "EMOTION_PLATFORM_CRASH_AT": "training"}
     killed = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True)
     assert killed.returncode == -signal.SIGKILL

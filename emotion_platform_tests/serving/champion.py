@@ -52,8 +52,11 @@ def tiny_bundle(dest: Path) -> Path:
 
     encoder = tiny_encoder_dir(dest.parent / "tiny-encoder")
     model = AutoModelForSequenceClassification.from_pretrained(
-        str(encoder), num_labels=len(EMOTIONS), id2label=dict(enumerate(EMOTIONS)),
-        label2id={e: i for i, e in enumerate(EMOTIONS)})
+        str(encoder),
+        num_labels=len(EMOTIONS),
+        id2label=dict(enumerate(EMOTIONS)),
+        label2id={e: i for i, e in enumerate(EMOTIONS)},
+    )
     text = TextEmotionModel(model.eval(), AutoTokenizer.from_pretrained(str(encoder)), max_length=48)
     speech, fusion = speech_and_fusion(text)
     return EmotionBundle(text, speech, fusion).save(dest)
@@ -101,9 +104,10 @@ def shared_bento(tmp_path_factory) -> MaterializedBento:
 
         champion = shared_champion(tmp_path_factory)
         home = tmp_path_factory.mktemp("bentoml-home")
-        resources = {"model_registry": ModelRegistryResource(tracking_uri=champion.tracking_uri,
-                                                             model_name=champion.name),
-                     "bento_store": BentoStoreResource(home=str(home))}
+        resources = {
+            "model_registry": ModelRegistryResource(tracking_uri=champion.tracking_uri, model_name=champion.name),
+            "bento_store": BentoStoreResource(home=str(home)),
+        }
         with dg.instance_for_test() as instance:
             result = dg.materialize([emotion_bento], instance=instance, resources=resources)
             assert result.success

@@ -84,8 +84,11 @@ def corpus_answer(mlflow_service, bad_corpus):
         if name not in answers:
             # The declared content type is a lie on purpose: only the bytes decide.
             with open(folder / name, "rb") as handle:
-                answers[name] = mlflow_service.post("/classify_media", files={"file": (name, handle, "audio/wav")},
-                                                    headers={"Authorization": f"Bearer {API_KEY}"})
+                answers[name] = mlflow_service.post(
+                    "/classify_media",
+                    files={"file": (name, handle, "audio/wav")},
+                    headers={"Authorization": f"Bearer {API_KEY}"},
+                )
         return answers[name]
 
     return answer

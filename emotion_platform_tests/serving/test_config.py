@@ -8,11 +8,19 @@ from emotion_platform.serving import config
 from emotion_platform.serving.config import ServingConfigError, ServingSettings
 
 
-@pytest.mark.parametrize(("cores", "gpu", "workers", "threads"), [
-    (2, False, 2, 1), (1, False, 1, 1), (16, False, 8, 2), (12, False, 8, 1), (16, True, 1, 16),
-])
-def test_auto_workers_share_the_cores_on_cpu_and_keep_one_model_copy_on_a_gpu(monkeypatch, cores, gpu, workers,
-                                                                               threads) -> None:
+@pytest.mark.parametrize(
+    ("cores", "gpu", "workers", "threads"),
+    [
+        (2, False, 2, 1),
+        (1, False, 1, 1),
+        (16, False, 8, 2),
+        (12, False, 8, 1),
+        (16, True, 1, 16),
+    ],
+)
+def test_auto_workers_share_the_cores_on_cpu_and_keep_one_model_copy_on_a_gpu(
+    monkeypatch, cores, gpu, workers, threads
+) -> None:
     monkeypatch.setattr(config, "available_cores", lambda: cores)
     monkeypatch.setattr(ServingSettings, "uses_gpu", lambda self: gpu)
     settings = ServingSettings(workers="auto")

@@ -23,8 +23,11 @@ def answered(response) -> str:
     if response.status_code >= 500:
         return f"{response.status_code} server error"
     body = response.json()
-    return f"200 {body['transcript']['status']}" if response.status_code == 200 else \
-        f"{response.status_code} {body['error']}"
+    return (
+        f"200 {body['transcript']['status']}"
+        if response.status_code == 200
+        else f"{response.status_code} {body['error']}"
+    )
 
 
 def render(rows: list[tuple[str, str, str]]) -> str:

@@ -90,11 +90,13 @@ def test_words_are_read_by_text_speech_and_fusion_with_a_confidence(bundle, tran
 def test_warm_up_runs_every_model_the_worker_needs(bundle, transcriber, monkeypatch) -> None:
     decoded = []
     decode = transcriber._decode_many
-    monkeypatch.setattr(transcriber, "_decode_many",
-                        lambda items, on_progress: decoded.append(len(items)) or decode(items, on_progress))
+    monkeypatch.setattr(
+        transcriber, "_decode_many", lambda items, on_progress: decoded.append(len(items)) or decode(items, on_progress)
+    )
     # A copy whose speech encoder and face network are not loaded yet (a worker that has just started).
-    fresh = dataclasses.replace(bundle, speech=dataclasses.replace(bundle.speech),
-                                face=dataclasses.replace(bundle.face))
+    fresh = dataclasses.replace(
+        bundle, speech=dataclasses.replace(bundle.speech), face=dataclasses.replace(bundle.face)
+    )
     assert fresh.speech._encoder is None and fresh.face._analyzer is None
     timings = warm_up(fresh, transcriber)
     assert set(timings) == {"transcriber", "speech_encoder", "text", "face"}
@@ -110,8 +112,9 @@ def test_warm_up_of_a_model_without_speech_or_face_branch(bundle, transcriber) -
     assert set(warm_up(text_only, transcriber)) == {"transcriber", "text"}
 
 
-def test_a_followed_analysis_reports_its_stages_and_a_request_prints_nothing(bundle, transcriber, librivox,
-                                                                             capsys) -> None:
+def test_a_followed_analysis_reports_its_stages_and_a_request_prints_nothing(
+    bundle, transcriber, librivox, capsys
+) -> None:
     from emotion_platform.lib.progress import reporting_to
     from emotion_platform.serving.media import STAGE_SPANS
     from emotion_platform.serving.web.jobs import overall_fraction

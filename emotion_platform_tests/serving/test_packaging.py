@@ -42,8 +42,9 @@ def test_every_serving_pin_is_the_locked_version() -> None:
         requirement = Requirement(line)
         assert str(requirement.specifier).startswith("=="), f"{line}: pin the exact version"
         assert name in locked, f"{line} is not in requirements/lock.txt"
-        assert requirement.specifier.contains(locked[name], prereleases=True), \
+        assert requirement.specifier.contains(locked[name], prereleases=True), (
             f"{line} differs from the lock's {name}=={locked[name]}"
+        )
 
 
 def test_bento_image_and_mlflow_model_take_the_one_list() -> None:
@@ -68,9 +69,14 @@ def test_the_built_bento_carries_the_list(built_bento) -> None:
 
 # Modules libraries import when present and do without (installed here by the platform's other packages,
 # absent from the image): the service process below runs with them blocked, so each claim is checked.
-OPTIONAL = {"colorama": "coloured terminal output", "orjson": "faster JSON", "ujson": "faster JSON",
-            "pydot": "graph drawing", "sniffio": "async library detection",
-            "socks": "SOCKS proxies for requests (pysocks, here for selenium)"}
+OPTIONAL = {
+    "colorama": "coloured terminal output",
+    "orjson": "faster JSON",
+    "ujson": "faster JSON",
+    "pydot": "graph drawing",
+    "sniffio": "async library detection",
+    "socks": "SOCKS proxies for requests (pysocks, here for selenium)",
+}
 
 
 def distributions_installed_by(requirements: list[str]) -> set[str]:
@@ -113,9 +119,14 @@ with TestClient(EmotionClassifier.to_asgi()) as client:
         assert client.post("/classify_media", files={{"file": handle}}, headers=auth).status_code == 200
 print(json.dumps(sorted({{name.split(".")[0] for name, module in sys.modules.items() if module is not None}})))
 """
-    done = subprocess.run([sys.executable, "-c", script, str(librivox[0].path)], env=os.environ | serving_env,
-        capture_output=True, text=True,
-        timeout=600, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(librivox[0].path)],
+        env=os.environ | serving_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     modules = json.loads(done.stdout.strip().splitlines()[-1])
     # PyEmotion is installed without its dependencies (docker/bento_setup.sh), so only itself counts.

@@ -13,8 +13,9 @@ from emotion_platform.serving import model as serving_model
 from emotion_platform.serving.model import load_from_registry
 from emotion_platform.serving.prepacked import PrepackedLinear, prepack_linears, with_prepacked_linears
 
-needs_bfloat16 = pytest.mark.skipif(not serving_model.cpu_has_native_bfloat16(),
-                                    reason="this CPU has no native bfloat16 (AVX512-BF16/AMX)")
+needs_bfloat16 = pytest.mark.skipif(
+    not serving_model.cpu_has_native_bfloat16(), reason="this CPU has no native bfloat16 (AVX512-BF16/AMX)"
+)
 TEXTS = ["I am so happy for you!", "Get out of my room.", "Okay.", "What on earth were you thinking, Ross?"]
 
 

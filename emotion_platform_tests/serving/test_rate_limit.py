@@ -48,8 +48,7 @@ def _spend(db: str, tries: int, results) -> None:
 def test_workers_in_separate_processes_share_one_budget(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    workers = [context.Process(target=_spend, args=(str(tmp_path / "buckets.sqlite"), 15, results))
-               for _ in range(4)]
+    workers = [context.Process(target=_spend, args=(str(tmp_path / "buckets.sqlite"), 15, results)) for _ in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:

@@ -33,29 +33,44 @@ def exported_and_imported(built_bento, folder: Path) -> Path:
     path, from another directory), then import that file into an empty store; the new store's path."""
     bentoml = str(Path(sys.executable).with_name("bentoml"))
     (folder / "elsewhere").mkdir()
-    export = ("import sys; from emotion_platform.serving.bento import export; "
-              "print(export(sys.argv[1], sys.argv[2]))")
-    done = subprocess.run([sys.executable, "-c", export, built_bento.value["bento_tag"], "build/emotion.bento"],
-                          env={**os.environ, "BENTOML_HOME": str(built_bento.bentoml_home)},
-                          cwd=folder / "elsewhere", capture_output=True, text=True, timeout=300, check=True)
+    export = "import sys; from emotion_platform.serving.bento import export; print(export(sys.argv[1], sys.argv[2]))"
+    done = subprocess.run(
+        [sys.executable, "-c", export, built_bento.value["bento_tag"], "build/emotion.bento"],
+        env={**os.environ, "BENTOML_HOME": str(built_bento.bentoml_home)},
+        cwd=folder / "elsewhere",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     exported = Path(done.stdout.strip().splitlines()[-1])
     assert exported == folder / "elsewhere" / "build" / "emotion.bento" and exported.stat().st_size > 0
     assert [p.name for p in exported.parent.iterdir()] == ["emotion.bento"]  # no partial file left beside it
     image_store = folder / "image-bentoml-home"
-    subprocess.run([bentoml, "import", str(exported)], env={**os.environ, "BENTOML_HOME": str(image_store)},
-                   capture_output=True, text=True, timeout=300, check=True)
+    subprocess.run(
+        [bentoml, "import", str(exported)],
+        env={**os.environ, "BENTOML_HOME": str(image_store)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return image_store
 
 
 @pytest.fixture(scope="module")
 def server(serving_env, built_bento, tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
-    env = serving_env | {"BENTOML_HOME": str(exported_and_imported(built_bento, folder)),
-                         "EMOTION_PLATFORM_LOG_FORMAT": "json",
-                         # The Bento must not need the registry: point MLflow at an empty database.
-                         "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'absent.db'}"}
-    with (local_server(env=env, target="emotion_classifier:latest", log=folder / "bentoml.log", cwd=folder) as url,
-          httpx.Client(base_url=url, timeout=120) as client):
+    env = serving_env | {
+        "BENTOML_HOME": str(exported_and_imported(built_bento, folder)),
+        "EMOTION_PLATFORM_LOG_FORMAT": "json",
+        # The Bento must not need the registry: point MLflow at an empty database.
+        "EMOTION_PLATFORM_MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'absent.db'}",
+    }
+    with (
+        local_server(env=env, target="emotion_classifier:latest", log=folder / "bentoml.log", cwd=folder) as url,
+        httpx.Client(base_url=url, timeout=120) as client,
+    ):
         yield client, folder / "bentoml.log"
 
 
@@ -83,14 +98,16 @@ def test_real_speech_clip_through_the_server(server, built_bento, librivox) -> N
 def test_the_imported_bento_answers_as_the_service_loaded_from_mlflow(server, mlflow_service, librivox) -> None:
     client, _ = server
     utterances = ["I am furious with you. How dare you lie to me again?", "The meeting is on Tuesday at ten."]
-    served, loaded = (c.post("/classify_text", json={"utterances": utterances}, headers=AUTH).json()
-                      for c in (client, mlflow_service))
+    served, loaded = (
+        c.post("/classify_text", json={"utterances": utterances}, headers=AUTH).json() for c in (client, mlflow_service)
+    )
     for bento_answer, mlflow_answer in zip(served, loaded, strict=True):
         assert bento_answer["top"] == mlflow_answer["top"]
         assert max(abs(bento_answer["emotions"][e] - mlflow_answer["emotions"][e]) for e in EMOTIONS) < 2e-3
     served, loaded = (upload(c, librivox[2].path).json() for c in (client, mlflow_service))
-    assert [(s["start"], s["end"], s["text"]) for s in served["segments"]] == \
-        [(s["start"], s["end"], s["text"]) for s in loaded["segments"]]
+    assert [(s["start"], s["end"], s["text"]) for s in served["segments"]] == [
+        (s["start"], s["end"], s["text"]) for s in loaded["segments"]
+    ]
     for bento_segment, mlflow_segment in zip(served["segments"], loaded["segments"], strict=True):
         for key in ("emotions", "speech_branch", "text_branch"):
             assert max(abs(bento_segment[key][e] - mlflow_segment[key][e]) for e in EMOTIONS) < 2e-3, key
@@ -137,8 +154,11 @@ def test_edge_errors_through_the_server(server, bad_corpus, librivox) -> None:
 def test_json_log_lines_name_the_request_its_trace_and_the_model(server, built_bento) -> None:
     client, log = server
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
-    response = client.post("/classify_text", json={"utterances": ["Traced."]},
-                           headers=AUTH | {"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+    response = client.post(
+        "/classify_text",
+        json={"utterances": ["Traced."]},
+        headers=AUTH | {"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+    )
     assert response.status_code == 200
     request_id = response.headers["X-BentoML-Request-ID"]
     time.sleep(0.5)  # the access line is written as the response completes

@@ -30,11 +30,17 @@ def test_health_answers_without_a_key(client) -> None:
     assert client.get("/readyz").status_code == 200
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer wrong"}, {"X-API-Key": ""}, {"Authorization": "Basic x"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}, {"X-API-Key": ""}, {"Authorization": "Basic x"}]
+)
 def test_every_other_endpoint_needs_a_key(client, headers) -> None:
-    for method, path in [("post", "/classify_text"), ("post", "/classify_media"), ("post", "/model_info"),
-                         ("get", "/metrics"), ("get", "/")]:
+    for method, path in [
+        ("post", "/classify_text"),
+        ("post", "/classify_media"),
+        ("post", "/model_info"),
+        ("get", "/metrics"),
+        ("get", "/"),
+    ]:
         response = getattr(client, method)(path, headers=headers)
         assert response.status_code == 401, path
         assert response.json()["error"] == "unauthorized"
@@ -60,10 +66,15 @@ def test_classify_text_returns_one_distribution_per_utterance(client, champion) 
     assert np.allclose(served, direct, atol=1e-3)
 
 
-@pytest.mark.parametrize(("body", "problem"), [
-    ({"utterances": []}, "utterances"), ({"utterances": ["fine", "   "]}, "utterances"),
-    ({"text": ["wrong field"]}, "utterances"), ({"utterances": ["x" * 5000]}, "utterances"),
-])
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"utterances": []}, "utterances"),
+        ({"utterances": ["fine", "   "]}, "utterances"),
+        ({"text": ["wrong field"]}, "utterances"),
+        ({"utterances": ["x" * 5000]}, "utterances"),
+    ],
+)
 def test_bad_text_requests_name_the_problem(client, body, problem) -> None:
     response = client.post("/classify_text", json=body, headers=AUTH)
     assert response.status_code == 400
@@ -165,8 +176,11 @@ def test_silent_talking_head_video_is_scored_from_the_faces(client, samples) -> 
 
 
 def test_upload_over_the_limit_is_refused_before_it_is_read(client) -> None:
-    response = client.post("/classify_media", content=b"x" * 10, headers=AUTH | {
-        "Content-Length": str(10 * 1024**3), "Content-Type": "multipart/form-data; boundary=b"})
+    response = client.post(
+        "/classify_media",
+        content=b"x" * 10,
+        headers=AUTH | {"Content-Length": str(10 * 1024**3), "Content-Type": "multipart/form-data; boundary=b"},
+    )
     assert response.status_code == 413
     assert response.json()["error"] == "too_large" and "limit" in response.json()["message"]
 

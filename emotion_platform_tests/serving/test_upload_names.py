@@ -28,12 +28,19 @@ async def store_like_bentoml(request: Request) -> JSONResponse:
     if upload is None:
         return JSONResponse({"error": "no file"}, status_code=400)
     body = await upload.read()
-    with tempfile.TemporaryDirectory() as folder, tempfile.NamedTemporaryFile(
-            suffix=os.path.basename(upload.filename), dir=folder) as stored:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        tempfile.NamedTemporaryFile(suffix=os.path.basename(upload.filename), dir=folder) as stored,
+    ):
         stored.write(body)
-        return JSONResponse({"stored_as": os.path.basename(stored.name)[11:],
-                             "sha256": hashlib.sha256(body).hexdigest(),
-                             "content_length": int(request.headers["content-length"]), "received": received})
+        return JSONResponse(
+            {
+                "stored_as": os.path.basename(stored.name)[11:],
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "content_length": int(request.headers["content-length"]),
+                "received": received,
+            }
+        )
 
 
 APP = Starlette(routes=[Route("/upload", store_like_bentoml, methods=["POST"])])
@@ -75,8 +82,9 @@ async def echo(request: Request) -> JSONResponse:
 
 
 def test_the_guard_leaves_other_requests_alone() -> None:
-    app = Starlette(routes=[Route("/upload", store_like_bentoml, methods=["POST"]),
-                            Route("/echo", echo, methods=["POST"])])
+    app = Starlette(
+        routes=[Route("/upload", store_like_bentoml, methods=["POST"]), Route("/echo", echo, methods=["POST"])]
+    )
     with TestClient(UploadNameGuard(app)) as client:
         assert client.post("/echo", content=b'{"filename": "' + b"x" * 500 + b'"}').json()["body"].count("x") == 500
         # A multipart body without parts ends (the guard does not wait for headers that never come).

@@ -13,8 +13,14 @@ from emotion_platform.resources.mlflow import DatasetsResource
 
 DATASETS_GROUP = "datasets"
 DATASET_PATHS = (
-    "meld_text", "emorynlp_text", "goemotions_text",
-    "ravdess_speech", "emodb_2s", "nemo_pl", "urdu_ser", "speech_index.csv",
+    "meld_text",
+    "emorynlp_text",
+    "goemotions_text",
+    "ravdess_speech",
+    "emodb_2s",
+    "nemo_pl",
+    "urdu_ser",
+    "speech_index.csv",
 )
 
 
@@ -26,21 +32,31 @@ DATASET_KEYS = [dataset_key(p) for p in DATASET_PATHS]
 
 
 @dg.multi_observable_source_asset(
-    specs=[dg.AssetSpec(dataset_key(p), group_name=DATASETS_GROUP, description=f"{p} in the datasets folder",
-                        kinds={"dvc"}) for p in DATASET_PATHS],
+    specs=[
+        dg.AssetSpec(
+            dataset_key(p), group_name=DATASETS_GROUP, description=f"{p} in the datasets folder", kinds={"dvc"}
+        )
+        for p in DATASET_PATHS
+    ],
 )
 def labelled_datasets(context: dg.AssetExecutionContext, datasets: DatasetsResource):
     """Hash every dataset with DVC's hashing; the md5 becomes the Dagster data version."""
     missing = [p for p in DATASET_PATHS if not (datasets.path / p).exists()]
     if missing:
-        raise dg.Failure(f"datasets missing in {datasets.path}: {missing}; set EMOTION_PLATFORM_DATASETS_DIR "
-                         "(or datasets.dir in params.yaml for the DVC pipeline) to the datasets folder")
+        raise dg.Failure(
+            f"datasets missing in {datasets.path}: {missing}; set EMOTION_PLATFORM_DATASETS_DIR "
+            "(or datasets.dir in params.yaml for the DVC pipeline) to the datasets folder"
+        )
     for path in DATASET_PATHS:
         digest = dvc_content_hash(datasets.path / path)
         context.log.debug(f"{path}: {digest.md5}")
         yield dg.ObserveResult(
             asset_key=dataset_key(path),
             data_version=dg.DataVersion(digest.md5),
-            metadata={"dvc_md5": digest.md5, "files": digest.files, "bytes": digest.size,
-                      "path": dg.MetadataValue.path(str(datasets.path / path))},
+            metadata={
+                "dvc_md5": digest.md5,
+                "files": digest.files,
+                "bytes": digest.size,
+                "path": dg.MetadataValue.path(str(datasets.path / path)),
+            },
         )

@@ -29,17 +29,26 @@ class ReferenceProfileConfig(dg.Config):
     embedding_components: int = Field(16, description="Principal components of the text embedding kept as columns.")
     max_rows_per_source: int = Field(1000, description="Training examples profiled per dataset (seeded sample).")
     seed: int = Field(0, description="Fixes the sample.")
-    sources: list[str] = Field([], description="Profile only these training sources (e.g. the speech datasets "
-                                               "when new media is speech only); empty: every source.")
+    sources: list[str] = Field(
+        [],
+        description="Profile only these training sources (e.g. the speech datasets "
+        "when new media is speech only); empty: every source.",
+    )
 
 
 @dg.asset(
-    group_name=DRIFT_GROUP, kinds={"pandas"}, deps=[champion_model],
+    group_name=DRIFT_GROUP,
+    kinds={"pandas"},
+    deps=[champion_model],
     automation_condition=dg.AutomationCondition.eager(),
 )
 def reference_profile(
-    config: ReferenceProfileConfig, splits: str, storage: StorageResource, datasets: DatasetsResource,
-    champion: ChampionModelResource, drift_monitor: DriftMonitorResource,
+    config: ReferenceProfileConfig,
+    splits: str,
+    storage: StorageResource,
+    datasets: DatasetsResource,
+    champion: ChampionModelResource,
+    drift_monitor: DriftMonitorResource,
 ) -> dg.MaterializeResult[str]:
     """The champion's training data in drift columns (and the fitted embedding PCA), stored with its version."""
     bundle, version = champion.get()
@@ -50,19 +59,32 @@ def reference_profile(
         if unknown:
             raise dg.Failure(f"sources {sorted(unknown)} are not in the training data ({sorted(set(train['source']))})")
         train = train[train["source"].isin(config.sources)]
-    profile = build_reference(bundle, train, Path(datasets.feature_cache), model_name=champion.model_name,
-                              model_version=version, n_components=config.embedding_components,
-                              max_rows_per_source=config.max_rows_per_source, seed=config.seed)
+    profile = build_reference(
+        bundle,
+        train,
+        Path(datasets.feature_cache),
+        model_name=champion.model_name,
+        model_version=version,
+        n_components=config.embedding_components,
+        max_rows_per_source=config.max_rows_per_source,
+        seed=config.seed,
+    )
     folder = profile.save(reference_dir(Path(storage.root), champion.model_name, version))
     mlflow_run = log_reference(drift_monitor.tracking_uri, champion.model_name, version, folder)
     stats = profile.frame.describe().T[["count", "mean", "std", "min", "max"]].round(3)
-    return dg.MaterializeResult(value=str(folder), metadata={
-        "model_version": version, "rows": len(profile.frame), "columns": len(profile.frame.columns),
-        "rows_per_source": dg.MetadataValue.json(profile.meta["rows_per_source"]),
-        "embedding_components": profile.reducer.k, "mlflow_run_id": mlflow_run,
-        "column_statistics": dg.MetadataValue.md(stats.to_markdown()),
-        "folder": dg.MetadataValue.path(str(folder)),
-    })
+    return dg.MaterializeResult(
+        value=str(folder),
+        metadata={
+            "model_version": version,
+            "rows": len(profile.frame),
+            "columns": len(profile.frame.columns),
+            "rows_per_source": dg.MetadataValue.json(profile.meta["rows_per_source"]),
+            "embedding_components": profile.reducer.k,
+            "mlflow_run_id": mlflow_run,
+            "column_statistics": dg.MetadataValue.md(stats.to_markdown()),
+            "folder": dg.MetadataValue.path(str(folder)),
+        },
+    )
 
 
 def _summary_markdown(summary: DriftSummary) -> str:
@@ -77,25 +99,42 @@ def _summary_markdown(summary: DriftSummary) -> str:
 
 def _check_result(summary: DriftSummary, window: str, html: Path | None, mlflow_run: str) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        check_name=DRIFT_CHECK, passed=not summary.dataset_drift, severity=dg.AssetCheckSeverity.WARN,
+        check_name=DRIFT_CHECK,
+        passed=not summary.dataset_drift,
+        severity=dg.AssetCheckSeverity.WARN,
         description=summary.reason,
         metadata={
-            "window": window, "evaluated": summary.evaluated, "rows": summary.rows,
-            "drifted_share": round(summary.drifted_share, 4), "drift_share_threshold": summary.policy["drift_share"],
+            "window": window,
+            "evaluated": summary.evaluated,
+            "rows": summary.rows,
+            "drifted_share": round(summary.drifted_share, 4),
+            "drift_share_threshold": summary.policy["drift_share"],
             "drifted_columns": ", ".join(summary.drifted_columns) or "none",
-            "report_html": str(html) if html else "none", "mlflow_run_id": mlflow_run, "reason": summary.reason,
+            "report_html": str(html) if html else "none",
+            "mlflow_run_id": mlflow_run,
+            "reason": summary.reason,
         },
     )
 
 
 @dg.asset(
-    group_name=DRIFT_GROUP, kinds={"evidently", "mlflow"}, partitions_def=drift_windows,
-    check_specs=[dg.AssetCheckSpec(DRIFT_CHECK, asset="drift_report",
-                                   description="Warns when the share of drifted columns reaches the threshold.")],
+    group_name=DRIFT_GROUP,
+    kinds={"evidently", "mlflow"},
+    partitions_def=drift_windows,
+    check_specs=[
+        dg.AssetCheckSpec(
+            DRIFT_CHECK,
+            asset="drift_report",
+            description="Warns when the share of drifted columns reaches the threshold.",
+        )
+    ],
 )
 def drift_report(
-    context: dg.AssetExecutionContext, reference_profile: str, storage: StorageResource,
-    champion: ChampionModelResource, drift_monitor: DriftMonitorResource,
+    context: dg.AssetExecutionContext,
+    reference_profile: str,
+    storage: StorageResource,
+    champion: ChampionModelResource,
+    drift_monitor: DriftMonitorResource,
 ):
     """An Evidently data-drift report of one day of new media against the reference profile (HTML + summary)."""
     window = context.partition_key
@@ -103,8 +142,10 @@ def drift_report(
     reference = ReferenceProfile.load(Path(reference_profile))
     bundle, version = champion.get()
     if version != reference.model_version:
-        raise dg.Failure(f"the reference profile belongs to model version {reference.model_version}, the champion "
-                         f"is version {version}: materialize reference_profile first")
+        raise dg.Failure(
+            f"the reference profile belongs to model version {reference.model_version}, the champion "
+            f"is version {version}: materialize reference_profile first"
+        )
     records = segment_records_between(Path(storage.root) / "predictions", start, end)
 
     def features_of(media_id: str) -> MediaFeatures | None:
@@ -115,9 +156,20 @@ def drift_report(
     frame = profile_columns(bundle, rows, reference.reducer)[0] if len(rows) else reference.frame.iloc[:0]
     snapshot, summary = compare(reference.frame, frame, drift_monitor.policy)
     out = Path(storage.root) / "drift" / "reports" / window
-    files = [atomic.write_json(out / "summary.json", summary.to_dict() | {
-        "window": window, "start": start.isoformat(), "end": end.isoformat(), "model_version": version,
-        "media": [r["media_id"] for r in records]}, stage="drift_report")]
+    files = [
+        atomic.write_json(
+            out / "summary.json",
+            summary.to_dict()
+            | {
+                "window": window,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "model_version": version,
+                "media": [r["media_id"] for r in records],
+            },
+            stage="drift_report",
+        )
+    ]
     with atomic.atomic_path(out / "window.parquet") as tmp:
         frame.to_parquet(tmp, index=False)
     html = None
@@ -126,28 +178,46 @@ def drift_report(
         with atomic.atomic_path(html) as tmp:
             snapshot.save_html(str(tmp))
         files.append(html)
-    mlflow_run = log_drift_report(drift_monitor.tracking_uri, drift_monitor.experiment, drift_monitor.artifact_root,
-                                  window, summary, files, {"dagster_run_id": context.run.run_id,
-                                                           "model_version": version})
+    mlflow_run = log_drift_report(
+        drift_monitor.tracking_uri,
+        drift_monitor.experiment,
+        drift_monitor.artifact_root,
+        window,
+        summary,
+        files,
+        {"dagster_run_id": context.run.run_id, "model_version": version},
+    )
     context.log.info(f"window {window}: {summary.reason}")
     metadata = {
-        "window": f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", "media_files": len(records),
-        "rows": summary.rows, "reference_rows": summary.reference_rows, "evaluated": summary.evaluated,
-        "dataset_drift": summary.dataset_drift, "drifted_share": round(summary.drifted_share, 4),
+        "window": f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC",
+        "media_files": len(records),
+        "rows": summary.rows,
+        "reference_rows": summary.reference_rows,
+        "evaluated": summary.evaluated,
+        "dataset_drift": summary.dataset_drift,
+        "drifted_share": round(summary.drifted_share, 4),
         "drifted_columns": f"{summary.drifted_count} of {summary.tested_count}",
         "tests": "K-S (numeric), chi-squared two-sample (predicted_label); Bonferroni over the tested columns",
-        "per_column_p_threshold": float(f"{summary.per_column_threshold:.3g}"), "reason": summary.reason,
-        "model_version": version, "mlflow_run_id": mlflow_run,
+        "per_column_p_threshold": float(f"{summary.per_column_threshold:.3g}"),
+        "reason": summary.reason,
+        "model_version": version,
+        "mlflow_run_id": mlflow_run,
         "summary": dg.MetadataValue.md(_summary_markdown(summary)),
         "summary_json": dg.MetadataValue.path(str(files[0])),
     }
     if html is not None:
         metadata["report_html"] = dg.MetadataValue.path(str(html))
         metadata["report_link"] = dg.MetadataValue.url(html.resolve().as_uri())
-    record = {"window": window, "summary": summary.to_dict(), "report_html": str(html) if html else None,
-              "mlflow_run_id": mlflow_run, "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-    return dg.MaterializeResult(value=record, metadata=metadata,
-                                check_results=[_check_result(summary, window, html, mlflow_run)])
+    record = {
+        "window": window,
+        "summary": summary.to_dict(),
+        "report_html": str(html) if html else None,
+        "mlflow_run_id": mlflow_run,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return dg.MaterializeResult(
+        value=record, metadata=metadata, check_results=[_check_result(summary, window, html, mlflow_run)]
+    )
 
 
 DRIFT_ASSETS = [reference_profile, drift_report]

@@ -9,8 +9,12 @@ drift_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(job=drift_job, cron_schedule="50 23 * * *", execution_timezone="UTC",
-             default_status=dg.DefaultScheduleStatus.RUNNING)
+@dg.schedule(
+    job=drift_job,
+    cron_schedule="50 23 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def drift_report_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """At 23:50 UTC: the drift report of the day's media (a failing check then triggers retraining)."""
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")

@@ -9,8 +9,11 @@ from emotion_platform.lib.drift.report import DriftPolicy
 class DriftMonitorResource(dg.ConfigurableResource):
     """Thresholds of the drift check and the MLflow experiment that keeps every report."""
 
-    alpha: float = Field(0.05, description="Chance that a window from the reference distribution shows any "
-                                           "drifted column (Bonferroni: each column is tested at alpha / columns).")
+    alpha: float = Field(
+        0.05,
+        description="Chance that a window from the reference distribution shows any "
+        "drifted column (Bonferroni: each column is tested at alpha / columns).",
+    )
     drift_share: float = Field(0.15, description="The drift check fails when this share of the tested columns drifts.")
     min_window_rows: int = Field(30, description="Windows with fewer segments are not judged.")
     min_column_rows: int = Field(20, description="A column needs this many values in the window to be tested.")

@@ -7,7 +7,6 @@ The retraining run is the ordinary ``train_and_promote`` job, so its candidate s
 promotion gate. Its tags record why it ran, which report, and which run produced the report.
 """
 
-
 import dagster as dg
 
 from emotion_platform.assets.drift.assets import DRIFT_CHECK
@@ -32,33 +31,43 @@ def drift_check_events(instance: dg.DagsterInstance, after_id: int, limit: int =
             continue
         evaluation = record.event.dagster_event.event_specific_data
         metadata = evaluation.metadata
-        events.append(CheckEvent(
-            id=record.id, run_id=record.run_id, window=_text(metadata, "window") or record.partition,
-            passed=evaluation.passed, timestamp=record.create_timestamp,
-            report=_text(metadata, "report_html"), reason=_text(metadata, "reason"),
-        ))
+        events.append(
+            CheckEvent(
+                id=record.id,
+                run_id=record.run_id,
+                window=_text(metadata, "window") or record.partition,
+                passed=evaluation.passed,
+                timestamp=record.create_timestamp,
+                report=_text(metadata, "report_html"),
+                reason=_text(metadata, "reason"),
+            )
+        )
     return sorted(events, key=lambda e: e.id)
 
 
 def retraining_request(event: CheckEvent) -> dg.RunRequest:
-    return dg.RunRequest(run_key=event.run_key, tags={
-        f"{TAG_PREFIX}trigger": "drift",
-        f"{TAG_PREFIX}drift_window": event.window or "",
-        f"{TAG_PREFIX}drift_report": event.report,
-        f"{TAG_PREFIX}drift_report_run": event.run_id,
-        f"{TAG_PREFIX}drift_check_evaluation": str(event.id),
-        f"{TAG_PREFIX}drift_reason": event.reason[:500],
-    })
+    return dg.RunRequest(
+        run_key=event.run_key,
+        tags={
+            f"{TAG_PREFIX}trigger": "drift",
+            f"{TAG_PREFIX}drift_window": event.window or "",
+            f"{TAG_PREFIX}drift_report": event.report,
+            f"{TAG_PREFIX}drift_report_run": event.run_id,
+            f"{TAG_PREFIX}drift_check_evaluation": str(event.id),
+            f"{TAG_PREFIX}drift_reason": event.reason[:500],
+        },
+    )
 
 
 def build_drift_retraining_sensor(job, cooldown_hours: float = 12.0, minimum_interval_seconds: int = 60):
     """The sensor that turns failing drift checks into runs of ``job`` (the training job)."""
 
     @dg.sensor(
-        name="drift_retraining_sensor", job=job, minimum_interval_seconds=minimum_interval_seconds,
+        name="drift_retraining_sensor",
+        job=job,
+        minimum_interval_seconds=minimum_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description=f"Retrains when drift_check fails: one run per drift event, at most one per "
-                    f"{cooldown_hours:g} h.",
+        description=f"Retrains when drift_check fails: one run per drift event, at most one per {cooldown_hours:g} h.",
     )
     def drift_retraining_sensor(context: dg.SensorEvaluationContext):
         state = TriggerState.from_cursor(context.cursor)
@@ -68,11 +77,14 @@ def build_drift_retraining_sensor(job, cooldown_hours: float = 12.0, minimum_int
         for event, why in decision.skipped:
             context.log.info(f"no retraining for check evaluation {event.id}: {why}")
         for event in decision.triggered:
-            context.log.info(f"retraining for drift in window {event.window} (check evaluation {event.id}, "
-                             f"run {event.run_id}): {event.reason}; report {event.report}")
+            context.log.info(
+                f"retraining for drift in window {event.window} (check evaluation {event.id}, "
+                f"run {event.run_id}): {event.reason}; report {event.report}"
+            )
         if not decision.triggered:
             why = "; ".join(w for _, w in decision.skipped) or (
-                f"{len(events)} new drift-check evaluation(s), none failed")
+                f"{len(events)} new drift-check evaluation(s), none failed"
+            )
             return dg.SkipReason(why)
         return [retraining_request(event) for event in decision.triggered]
 

@@ -16,7 +16,10 @@ from emotion_platform.resources.mlflow import ChampionModelResource
 
 @dg.asset(partitions_def=media_partitions, group_name=FEATURES_GROUP, kinds={"numpy", "whisper"})
 def features(
-    context: dg.AssetExecutionContext, media: dict, transcripts: str, storage: StorageResource,
+    context: dg.AssetExecutionContext,
+    media: dict,
+    transcripts: str,
+    storage: StorageResource,
     champion: ChampionModelResource,
 ) -> dg.MaterializeResult[str]:
     """Per segment: the speech embedding (the champion's Whisper encoder), acoustic descriptors, face evidence."""
@@ -29,8 +32,15 @@ def features(
     path = found.save(features_path(Path(storage.root), context.partition_key))
     voiced = int((~np.isnan(found.speech).any(axis=1)).sum()) if found.speech.size else 0
     faces = int((~np.isnan(found.faces).any(axis=1)).sum())
-    return dg.MaterializeResult(value=str(path), metadata={
-        "segments": len(found), "segments_with_voice": voiced, "segments_with_faces": faces,
-        "speech_encoder": str(bundle.speech.spec) if bundle.speech else "none",
-        "model_version": version, "reason": found.reason or "", "file": dg.MetadataValue.path(str(path)),
-    })
+    return dg.MaterializeResult(
+        value=str(path),
+        metadata={
+            "segments": len(found),
+            "segments_with_voice": voiced,
+            "segments_with_faces": faces,
+            "speech_encoder": str(bundle.speech.spec) if bundle.speech else "none",
+            "model_version": version,
+            "reason": found.reason or "",
+            "file": dg.MetadataValue.path(str(path)),
+        },
+    )

@@ -13,8 +13,12 @@ DECODABLE_CHECK = "decodable"
 
 def media_metadata(record: dict) -> dict:
     """What a person wants to see about a media file in the Dagster UI."""
-    meta: dict = {"status": record["status"], "original_name": record["original_name"],
-                  "sha256": record["sha256"], "stored_at": dg.MetadataValue.path(record["source"])}
+    meta: dict = {
+        "status": record["status"],
+        "original_name": record["original_name"],
+        "sha256": record["sha256"],
+        "stored_at": dg.MetadataValue.path(record["source"]),
+    }
     info = record.get("info")
     if info:
         meta |= {
@@ -25,21 +29,34 @@ def media_metadata(record: dict) -> dict:
             "has_video": info["has_video"],
         }
         if info["audio"]:
-            meta |= {"audio_codec": info["audio"]["codec"], "sample_rate": info["audio"]["sample_rate"],
-                     "channels": info["audio"]["channels"]}
+            meta |= {
+                "audio_codec": info["audio"]["codec"],
+                "sample_rate": info["audio"]["sample_rate"],
+                "channels": info["audio"]["channels"],
+            }
         if info["video"]:
             video = info["video"]
-            meta |= {"video_codec": video["codec"], "resolution": f"{video['width']}x{video['height']}",
-                     "fps": video["fps"]}
+            meta |= {
+                "video_codec": video["codec"],
+                "resolution": f"{video['width']}x{video['height']}",
+                "fps": video["fps"],
+            }
     if record.get("audio"):
-        meta |= {"decoded_audio": dg.MetadataValue.path(record["audio"]["path"]),
-                 "loudness_dbfs": record["audio"]["rms_dbfs"]}
+        meta |= {
+            "decoded_audio": dg.MetadataValue.path(record["audio"]["path"]),
+            "loudness_dbfs": record["audio"]["rms_dbfs"],
+        }
     if record.get("frames"):
-        meta |= {"frames": record["frames"]["count"],
-                 "frames_dir": dg.MetadataValue.path(record["frames"]["directory"])}
+        meta |= {
+            "frames": record["frames"]["count"],
+            "frames_dir": dg.MetadataValue.path(record["frames"]["directory"]),
+        }
     if record["status"] != READY:
-        meta |= {"reason_code": record["code"], "reason": record["reason"],
-                 "quarantine": dg.MetadataValue.path(record["quarantine"])}
+        meta |= {
+            "reason_code": record["code"],
+            "reason": record["reason"],
+            "quarantine": dg.MetadataValue.path(record["quarantine"]),
+        }
     return meta
 
 
@@ -47,8 +64,9 @@ def media_metadata(record: dict) -> dict:
     partitions_def=media_partitions,
     group_name=MEDIA_GROUP,
     kinds={"ffmpeg", "audio", "video"},
-    check_specs=[dg.AssetCheckSpec(DECODABLE_CHECK, asset="media",
-                                   description="The file is media the platform can decode.")],
+    check_specs=[
+        dg.AssetCheckSpec(DECODABLE_CHECK, asset="media", description="The file is media the platform can decode.")
+    ],
 )
 def media(context: dg.AssetExecutionContext, storage: StorageResource):
     """One media file, probed and decoded: 16 kHz mono audio and frames sampled from its video."""

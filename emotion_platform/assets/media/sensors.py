@@ -81,8 +81,9 @@ def build_inbox_sensor(job, minimum_interval_seconds: int = 30, recovery_attempt
     return inbox_sensor
 
 
-def recovery_requests(context: dg.SensorEvaluationContext, storage: StorageResource, job_name: str,
-                      new_keys: set[str], max_attempts: int) -> list[dg.RunRequest]:
+def recovery_requests(
+    context: dg.SensorEvaluationContext, storage: StorageResource, job_name: str, new_keys: set[str], max_attempts: int
+) -> list[dg.RunRequest]:
     """Runs again for partitions left unfinished by a dead process (after sweeping its temporary files)."""
     dead_runs = fail_runs_of_dead_processes(context.instance)
     for run_id in dead_runs:
@@ -95,5 +96,7 @@ def recovery_requests(context: dg.SensorEvaluationContext, storage: StorageResou
         context.log.warning(f"{key}: {max_attempts} runs failed; not retried again until a person looks at it")
     for item in plan.requests:
         context.log.warning(f"{item.partition_key}: unfinished, requesting run {item.attempt} of {max_attempts}")
-    return [dg.RunRequest(run_key=item.run_key, partition_key=item.partition_key,
-                          tags={ATTEMPT_TAG: str(item.attempt)}) for item in plan.requests]
+    return [
+        dg.RunRequest(run_key=item.run_key, partition_key=item.partition_key, tags={ATTEMPT_TAG: str(item.attempt)})
+        for item in plan.requests
+    ]

@@ -66,13 +66,18 @@ def training_examples(
     df = pd.concat([text, reviewed, speech], ignore_index=True)
     path = _write_parquet(df, Path(storage.root) / "training" / "examples.parquet")
     counts = df.groupby(["source", "label"]).size().unstack(fill_value=0)
-    return dg.MaterializeResult(value=str(path), metadata={
-        "examples": len(df), "text_examples": len(text), "speech_examples": len(speech),
-        "reviewed_examples": 0 if reviewed is None else len(reviewed),
-        "sources": ", ".join(config.text_sources + config.speech_sources),
-        "class_balance": dg.MetadataValue.md(_table_md(counts)),
-        "file": dg.MetadataValue.path(str(path)),
-    })
+    return dg.MaterializeResult(
+        value=str(path),
+        metadata={
+            "examples": len(df),
+            "text_examples": len(text),
+            "speech_examples": len(speech),
+            "reviewed_examples": 0 if reviewed is None else len(reviewed),
+            "sources": ", ".join(config.text_sources + config.speech_sources),
+            "class_balance": dg.MetadataValue.md(_table_md(counts)),
+            "file": dg.MetadataValue.path(str(path)),
+        },
+    )
 
 
 @dg.asset(group_name=MODELS_GROUP, kinds={"pandas"})
@@ -85,12 +90,18 @@ def splits(config: TrainingDataConfig, training_examples: str, storage: StorageR
         raise dg.Failure(f"speakers in several splits: {sorted(leaks)[:10]}")
     path = _write_parquet(df, Path(storage.root) / "training" / "splits.parquet")
     sizes = df.groupby(["split"]).size().to_dict()
-    return dg.MaterializeResult(value=str(path), metadata={
-        "train": sizes.get("train", 0), "validation": sizes.get("validation", 0), "test": sizes.get("test", 0),
-        "speakers_in_two_splits (speech)": 0, "seed": config.seed,
-        "counts": dg.MetadataValue.md(_table_md(split_summary(df))),
-        "file": dg.MetadataValue.path(str(path)),
-    })
+    return dg.MaterializeResult(
+        value=str(path),
+        metadata={
+            "train": sizes.get("train", 0),
+            "validation": sizes.get("validation", 0),
+            "test": sizes.get("test", 0),
+            "speakers_in_two_splits (speech)": 0,
+            "seed": config.seed,
+            "counts": dg.MetadataValue.md(_table_md(split_summary(df))),
+            "file": dg.MetadataValue.path(str(path)),
+        },
+    )
 
 
 def _text_split(splits_path: str, split: str, limit: int | None, seed: int) -> pd.DataFrame:
@@ -111,8 +122,13 @@ def _labels(df: pd.DataFrame):
 
 @dg.asset(group_name=MODELS_GROUP, kinds={"pytorch", "sklearn", "mlflow"})
 def emotion_model(
-    context: dg.AssetExecutionContext, config: TextModelConfig, splits: str, storage: StorageResource,
-    datasets: DatasetsResource, model_registry: ModelRegistryResource, mlflow: dg.ResourceParam[MlFlow],
+    context: dg.AssetExecutionContext,
+    config: TextModelConfig,
+    splits: str,
+    storage: StorageResource,
+    datasets: DatasetsResource,
+    model_registry: ModelRegistryResource,
+    mlflow: dg.ResourceParam[MlFlow],
     transcriber: TranscriberResource,
 ) -> dg.MaterializeResult[dict]:
     """The candidate: MiniLM fine-tuned on text, a speech branch on Whisper's encoder, and their fusion
@@ -130,15 +146,24 @@ def emotion_model(
         search = Progress("learning-rate search", len(rates), "rates", every_s=0.0) if len(rates) > 1 else None
         for rate in rates:
             train_config = TextTrainConfig(
-                learning_rate=rate, epochs=config.epochs, batch_size=config.batch_size, max_length=config.max_length,
-                class_weighting=config.class_weighting, use_context=config.use_context,
-                selection_metric=config.selection_metric, seed=config.seed,
+                learning_rate=rate,
+                epochs=config.epochs,
+                batch_size=config.batch_size,
+                max_length=config.max_length,
+                class_weighting=config.class_weighting,
+                use_context=config.use_context,
+                selection_metric=config.selection_metric,
+                seed=config.seed,
             )
             prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
             result = train_text_classifier(
-                train, validation, base, train_config,
+                train,
+                validation,
+                base,
+                train_config,
                 on_epoch=lambda row, p=prefix: tracker.log_metrics(
-                    {f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"]),
+                    {f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"]
+                ),
             )
             metric = config.selection_metric
             context.log.info(f"lr {rate:g}: validation {metric} {result.validation[metric]:.4f}")
@@ -155,54 +180,81 @@ def emotion_model(
                 lines = _text_split(splits, "train", config.flat_voice_lines, config.seed)
                 flat = flat_voice_examples(lines, cache / "spoken", seed=config.seed + 1)
                 speech_train = pd.concat([speech_train, flat], ignore_index=True)
-            speech, report = train_speech_branch(speech_train, speech_val, cache, Path(datasets.model_cache),
-                                                 c=config.speech_c)
+            speech, report = train_speech_branch(
+                speech_train, speech_val, cache, Path(datasets.model_cache), c=config.speech_c
+            )
             speech_val_metrics = report.validation
-            context.log.info(f"speech branch: {report.train_clips} clips, validation UAR "
-                             f"{speech_val_metrics.get('uar', float('nan')):.3f}, temperature {report.temperature:.2f}")
+            context.log.info(
+                f"speech branch: {report.train_clips} clips, validation UAR "
+                f"{speech_val_metrics.get('uar', float('nan')):.3f}, temperature {report.temperature:.2f}"
+            )
         fusion = None
         if speech is not None and len(speech_val) and config.spoken_lines > 0:
             lines = _text_split(splits, "validation", config.spoken_lines, config.seed)
             spoken = spoken_examples(lines, cache / "spoken", seed=config.seed)
-            fusion = fit_words_voice_fusion(best.model, speech, speech_val, spoken, cache,
-                                            _clip_transcriber(transcriber))
+            fusion = fit_words_voice_fusion(
+                best.model, speech, speech_val, spoken, cache, _clip_transcriber(transcriber)
+            )
     bundle = EmotionBundle(best.model, speech, fusion)
     bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
     with atomic.atomic_dir(bundle_dir, stage="training") as tmp:
         bundle.save(tmp)
-    tracker.log_params({**best.config, "encoder": str(base.name if config.encoder == "minilm" else base),
-                        "train_examples": len(train), "validation_examples": len(validation),
-                        "speech_train_examples": len(speech_train), "speech_c": config.speech_c,
-                        "spoken_fusion_lines": config.spoken_lines if fusion is not None else 0,
-                        "searched_learning_rates": ",".join(f"{r:g}" for r in rates)})
+    tracker.log_params(
+        {
+            **best.config,
+            "encoder": str(base.name if config.encoder == "minilm" else base),
+            "train_examples": len(train),
+            "validation_examples": len(validation),
+            "speech_train_examples": len(speech_train),
+            "speech_c": config.speech_c,
+            "spoken_fusion_lines": config.spoken_lines if fusion is not None else 0,
+            "searched_learning_rates": ",".join(f"{r:g}" for r in rates),
+        }
+    )
     tracker.log_metrics({f"val_{k}": best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")})
     if speech_val_metrics:
         tracker.log_metrics({f"val_speech_{k}": speech_val_metrics[k] for k in ("accuracy", "uar", "macro_f1")})
-    png = confusion_matrix_png(best.validation["confusion_matrix"],
-                               bundle_dir.parent / f"{context.run.run_id}-val.png", "text branch, validation")
+    png = confusion_matrix_png(
+        best.validation["confusion_matrix"],
+        bundle_dir.parent / f"{context.run.run_id}-val.png",
+        "text branch, validation",
+    )
     tracker.log_artifact(str(png), artifact_path="evaluation")
-    info = log_bundle(bundle_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS,
-                      model_registry.tracking_uri)
+    info = log_bundle(bundle_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS, model_registry.tracking_uri)
     run_id = tracker.active_run().info.run_id
     train_counts = {**train["source"].value_counts().to_dict(), **speech_train["source"].value_counts().to_dict()}
     record = {
-        "bundle_dir": str(bundle_dir), "mlflow_run_id": run_id, "model_uri": info.model_uri,
-        "registered_model": model_registry.model_name, "version": str(info.registered_model_version),
+        "bundle_dir": str(bundle_dir),
+        "mlflow_run_id": run_id,
+        "model_uri": info.model_uri,
+        "registered_model": model_registry.model_name,
+        "version": str(info.registered_model_version),
         "validation": {k: best.validation[k] for k in ("accuracy", "macro_f1", "weighted_f1", "ece")},
         "train_counts": train_counts,
-        "config": best.config | {"speech_c": config.speech_c, "flat_voice_lines": config.flat_voice_lines,
-                                 "spoken_fusion_lines": config.spoken_lines},
+        "config": best.config
+        | {
+            "speech_c": config.speech_c,
+            "flat_voice_lines": config.flat_voice_lines,
+            "spoken_fusion_lines": config.spoken_lines,
+        },
         **bundle.describe(),
         "base_encoder": "all-MiniLM-L6-v2" if config.encoder == "minilm" else str(base),
     }
-    return dg.MaterializeResult(value=record, metadata={
-        "version": record["version"], "mlflow_run_id": run_id, "best_epoch": best.best_epoch,
-        "train_seconds": round(best.train_seconds, 1), "train_examples": len(train),
-        "speech_train_examples": len(speech_train), "fusion": bundle.describe()["fusion"],
-        **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
-        **{f"val_speech_{k}": round(speech_val_metrics[k], 4) for k in ("accuracy", "uar") if speech_val_metrics},
-        "curves": dg.MetadataValue.md(_table_md(pd.DataFrame(best.history).set_index("epoch").round(4))),
-    })
+    return dg.MaterializeResult(
+        value=record,
+        metadata={
+            "version": record["version"],
+            "mlflow_run_id": run_id,
+            "best_epoch": best.best_epoch,
+            "train_seconds": round(best.train_seconds, 1),
+            "train_examples": len(train),
+            "speech_train_examples": len(speech_train),
+            "fusion": bundle.describe()["fusion"],
+            **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
+            **{f"val_speech_{k}": round(speech_val_metrics[k], 4) for k in ("accuracy", "uar") if speech_val_metrics},
+            "curves": dg.MetadataValue.md(_table_md(pd.DataFrame(best.history).set_index("epoch").round(4))),
+        },
+    )
 
 
 def _clip_transcriber(transcriber: TranscriberResource) -> ClipTranscriber:
@@ -210,8 +262,7 @@ def _clip_transcriber(transcriber: TranscriberResource) -> ClipTranscriber:
     return ClipTranscriber(transcriber.get(), f"{transcriber.backend}-{transcriber.model}")
 
 
-def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path,
-                    hears: ClipTranscriber) -> dict[str, dict]:
+def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path, hears: ClipTranscriber) -> dict[str, dict]:
     """Each branch and the fusion on speech clips; the text branch reads what the transcriber hears
     in each clip, as the fusion was fitted and as the platform reads media."""
     if bundle.speech is None or not len(test):
@@ -221,14 +272,21 @@ def _speech_metrics(bundle: EmotionBundle, test: pd.DataFrame, cache: Path,
     if bundle.fusion is not None:
         branches["fused"] = bundle.fusion.combine(text, speech)
     y = _labels(test)
-    return {name: {k: v for k, v in classification_metrics(y, p).items() if k != "confusion_matrix"}
-            for name, p in branches.items()}
+    return {
+        name: {k: v for k, v in classification_metrics(y, p).items() if k != "confusion_matrix"}
+        for name, p in branches.items()
+    }
 
 
 @dg.asset(group_name=MODELS_GROUP, kinds={"mlflow"})
 def model_evaluation(
-    context: dg.AssetExecutionContext, config: EvaluationConfig, emotion_model: dict, splits: str,
-    storage: StorageResource, datasets: DatasetsResource, model_registry: ModelRegistryResource,
+    context: dg.AssetExecutionContext,
+    config: EvaluationConfig,
+    emotion_model: dict,
+    splits: str,
+    storage: StorageResource,
+    datasets: DatasetsResource,
+    model_registry: ModelRegistryResource,
     transcriber: TranscriberResource,
 ) -> dg.MaterializeResult[dict]:
     """Candidate (and current champion) on the test splits: F1s, calibration, CPU latency, size, per branch."""
@@ -242,18 +300,22 @@ def model_evaluation(
     with run_log_progress(context), Progress("evaluation", 3 if compare else 2, "parts", every_s=0.0) as progress:
         candidate = evaluate_text_model(bundle.text, bundle_dir, test, config.latency_examples)
         progress.advance(last=f"text test ({len(test)} utterances)")
-        candidate["speech"] = _speech_metrics(bundle, speech_test, Path(datasets.feature_cache),
-                                              _clip_transcriber(transcriber))
+        candidate["speech"] = _speech_metrics(
+            bundle, speech_test, Path(datasets.feature_cache), _clip_transcriber(transcriber)
+        )
         progress.advance(last=f"speech test ({len(speech_test)} clips)")
         if compare:
             champion_bundle, champion_dir = load_registered_bundle(
-                model_registry.tracking_uri, f"models:/{model_registry.model_name}@{CHAMPION}")
+                model_registry.tracking_uri, f"models:/{model_registry.model_name}@{CHAMPION}"
+            )
             champion = evaluate_text_model(champion_bundle.text, champion_dir, test, 10)
             champion["version"] = str(champion_version.version)
             progress.advance(last=f"champion v{champion['version']} on the text test")
-    png = confusion_matrix_png(candidate["confusion_matrix"],
-                               Path(storage.root) / "models" / "evaluation" / f"{emotion_model['version']}-cm.png",
-                               f"{emotion_model['registered_model']} v{emotion_model['version']} (text test)")
+    png = confusion_matrix_png(
+        candidate["confusion_matrix"],
+        Path(storage.root) / "models" / "evaluation" / f"{emotion_model['version']}-cm.png",
+        f"{emotion_model['registered_model']} v{emotion_model['version']} (text test)",
+    )
     client = mlflow.tracking.MlflowClient(model_registry.tracking_uri)
     run_id = emotion_model["mlflow_run_id"]
     for key in ("accuracy", "macro_f1", "weighted_f1", "uar", "ece", "ece_uncalibrated", "size_mb"):
@@ -266,40 +328,64 @@ def model_evaluation(
     client.log_metric(run_id, "latency_p50_ms", candidate["latency"]["p50_ms"])
     client.log_metric(run_id, "latency_p95_ms", candidate["latency"]["p95_ms"])
     client.log_artifact(run_id, str(png), artifact_path="evaluation")
-    record = {"candidate": candidate, "champion": champion, "version": emotion_model["version"],
-              "model": emotion_model, "test_examples": len(test)}
+    record = {
+        "candidate": candidate,
+        "champion": champion,
+        "version": emotion_model["version"],
+        "model": emotion_model,
+        "test_examples": len(test),
+    }
     per_class = pd.DataFrame({"f1": candidate["per_class_f1"]}).round(3)
-    speech_table = pd.DataFrame(candidate["speech"]).T[["accuracy", "uar", "macro_f1"]].round(4) \
-        if candidate["speech"] else pd.DataFrame()
-    return dg.MaterializeResult(value=record, metadata={
-        "version": emotion_model["version"], "test_examples": len(test), "speech_test_examples": len(speech_test),
-        "accuracy": round(candidate["accuracy"], 4), "macro_f1": round(candidate["macro_f1"], 4),
-        "weighted_f1": round(candidate["weighted_f1"], 4), "uar": round(candidate["uar"], 4),
-        "ece": round(candidate["ece"], 4), "ece_uncalibrated": round(candidate["ece_uncalibrated"], 4),
-        "latency_p50_ms": round(candidate["latency"]["p50_ms"], 2),
-        "latency_p95_ms": round(candidate["latency"]["p95_ms"], 2), "size_mb": round(candidate["size_mb"], 1),
-        "per_class_f1": dg.MetadataValue.md(_table_md(per_class)),
-        "speech_branches": dg.MetadataValue.md(_table_md(speech_table) if len(speech_table) else "no speech test"),
-        "confusion_matrix": dg.MetadataValue.path(str(png)),
-        "champion_version": champion["version"] if champion else "none",
-        "champion_weighted_f1": round(champion["weighted_f1"], 4) if champion else float("nan"),
-    })
+    speech_table = (
+        pd.DataFrame(candidate["speech"]).T[["accuracy", "uar", "macro_f1"]].round(4)
+        if candidate["speech"]
+        else pd.DataFrame()
+    )
+    return dg.MaterializeResult(
+        value=record,
+        metadata={
+            "version": emotion_model["version"],
+            "test_examples": len(test),
+            "speech_test_examples": len(speech_test),
+            "accuracy": round(candidate["accuracy"], 4),
+            "macro_f1": round(candidate["macro_f1"], 4),
+            "weighted_f1": round(candidate["weighted_f1"], 4),
+            "uar": round(candidate["uar"], 4),
+            "ece": round(candidate["ece"], 4),
+            "ece_uncalibrated": round(candidate["ece_uncalibrated"], 4),
+            "latency_p50_ms": round(candidate["latency"]["p50_ms"], 2),
+            "latency_p95_ms": round(candidate["latency"]["p95_ms"], 2),
+            "size_mb": round(candidate["size_mb"], 1),
+            "per_class_f1": dg.MetadataValue.md(_table_md(per_class)),
+            "speech_branches": dg.MetadataValue.md(_table_md(speech_table) if len(speech_table) else "no speech test"),
+            "confusion_matrix": dg.MetadataValue.path(str(png)),
+            "champion_version": champion["version"] if champion else "none",
+            "champion_weighted_f1": round(champion["weighted_f1"], 4) if champion else float("nan"),
+        },
+    )
 
 
 @dg.asset_check(asset=model_evaluation, blocking=True, description="Quality floor, latency SLO, no regression.")
 def promotion_gate(model_evaluation: dict, promotion_policy: PromotionPolicyResource) -> dg.AssetCheckResult:
     """May the candidate replace the champion? Blocks ``champion_model`` when not."""
     decision = decide(model_evaluation["candidate"], model_evaluation["champion"], promotion_policy.gate)
-    return dg.AssetCheckResult(passed=decision.passed, metadata={
-        "version": model_evaluation["version"], "reasons": "; ".join(decision.reasons),
-        **{k: round(v, 4) if isinstance(v, float) else v for k, v in decision.evidence.items()},
-    })
+    return dg.AssetCheckResult(
+        passed=decision.passed,
+        metadata={
+            "version": model_evaluation["version"],
+            "reasons": "; ".join(decision.reasons),
+            **{k: round(v, 4) if isinstance(v, float) else v for k, v in decision.evidence.items()},
+        },
+    )
 
 
 @dg.asset(group_name=MODELS_GROUP, kinds={"mlflow"}, deps=[model_evaluation])
 def champion_model(
-    context: dg.AssetExecutionContext, model_evaluation: dict, storage: StorageResource,
-    model_registry: ModelRegistryResource, promotion_policy: PromotionPolicyResource,
+    context: dg.AssetExecutionContext,
+    model_evaluation: dict,
+    storage: StorageResource,
+    model_registry: ModelRegistryResource,
+    promotion_policy: PromotionPolicyResource,
 ) -> dg.MaterializeResult[dict]:
     """The approved model: moves the MLflow alias ``champion`` (the gate check has passed)."""
     decision = decide(model_evaluation["candidate"], model_evaluation["champion"], promotion_policy.gate)
@@ -309,20 +395,27 @@ def champion_model(
     version = model_evaluation["version"]
     previous = registry.champion()
     registry.promote(version, "; ".join(decision.reasons))
-    card = render_model_card(model_registry.model_name, version, model_evaluation["model"],
-                             model_evaluation["candidate"], decision.reasons)
+    card = render_model_card(
+        model_registry.model_name, version, model_evaluation["model"], model_evaluation["candidate"], decision.reasons
+    )
     cards = Path(storage.root) / "models" / "cards"
-    card_path = atomic.write_text(cards / f"{model_registry.model_name}-v{version}.md",
-                                  card)
+    card_path = atomic.write_text(cards / f"{model_registry.model_name}-v{version}.md", card)
     client = mlflow.tracking.MlflowClient(model_registry.tracking_uri)
     client.log_artifact(model_evaluation["model"]["mlflow_run_id"], str(card_path), artifact_path="model_card")
     shutil.copyfile(card_path, card_path.with_name(f"{model_registry.model_name}-champion.md"))
-    return dg.MaterializeResult(value={"version": version, "model_uri": f"models:/{model_registry.model_name}@champion",
-                                       "card": str(card_path)}, metadata={
-        "champion_version": version, "previous_champion": str(previous.version) if previous else "none",
-        "model_uri": f"models:/{model_registry.model_name}@champion",
-        "model_card": dg.MetadataValue.md(card),
-    })
+    return dg.MaterializeResult(
+        value={
+            "version": version,
+            "model_uri": f"models:/{model_registry.model_name}@champion",
+            "card": str(card_path),
+        },
+        metadata={
+            "champion_version": version,
+            "previous_champion": str(previous.version) if previous else "none",
+            "model_uri": f"models:/{model_registry.model_name}@champion",
+            "model_card": dg.MetadataValue.md(card),
+        },
+    )
 
 
 TRAINING_ASSETS = [training_examples, splits, emotion_model, model_evaluation, champion_model]

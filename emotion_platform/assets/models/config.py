@@ -8,9 +8,11 @@ from emotion_platform.lib.speech.head import DEFAULT_C
 
 class TrainingDataConfig(dg.Config):
     text_sources: list[str] = Field(["meld"], description="meld, emorynlp, goemotions")
-    speech_sources: list[str] = Field(["ravdess_speech", "emodb_2s", "nemo_pl", "urdu_ser"],
-                                      description="Speech corpora of the speech branch: ravdess_speech, emodb_2s, "
-                                                  "nemo_pl, urdu_ser (split by speaker).")
+    speech_sources: list[str] = Field(
+        ["ravdess_speech", "emodb_2s", "nemo_pl", "urdu_ser"],
+        description="Speech corpora of the speech branch: ravdess_speech, emodb_2s, "
+        "nemo_pl, urdu_ser (split by speaker).",
+    )
     seed: int = Field(13, description="Fixes the speaker-grouped splits.")
 
 
@@ -20,22 +22,33 @@ class TextModelConfig(dg.Config):
     epochs: int = Field(1, description="Passes over the training examples; the best epoch on validation is kept.")
     batch_size: int = Field(32, description="Examples per optimisation step.")
     max_length: int = Field(96, description="Tokens per (utterance, context) pair.")
-    class_weighting: str = Field("inverse_sqrt", description="Loss weights against imbalance: inverse_sqrt, "
-                                                             "inverse or none.")
+    class_weighting: str = Field(
+        "inverse_sqrt", description="Loss weights against imbalance: inverse_sqrt, inverse or none."
+    )
     use_context: bool = Field(True, description="Read the previous utterance of the dialogue as context.")
-    selection_metric: str = Field("weighted_f1", description="Validation metric that picks the epoch and the "
-                                                             "learning rate: weighted_f1 (what the gate judges) "
-                                                             "or macro_f1.")
+    selection_metric: str = Field(
+        "weighted_f1",
+        description="Validation metric that picks the epoch and the "
+        "learning rate: weighted_f1 (what the gate judges) "
+        "or macro_f1.",
+    )
     max_train_examples: int | None = Field(3000, description="Subsample the training split (None: all of it).")
     max_validation_examples: int | None = Field(600, description="Subsample the validation split.")
-    search_learning_rates: list[float] = Field([], description="If set: train once per rate, keep the best "
-                                                                "on validation (a small hyperparameter search).")
+    search_learning_rates: list[float] = Field(
+        [], description="If set: train once per rate, keep the best on validation (a small hyperparameter search)."
+    )
     max_speech_examples: int | None = Field(None, description="Subsample each speech split (None: all of it).")
     speech_c: float = Field(DEFAULT_C, description="Inverse L2 regularisation of the speech branch's logistic head.")
-    flat_voice_lines: int = Field(600, description="Training dialogue lines spoken with espeak-ng and given to the "
-                                                   "speech branch as neutral voice (0: none).")
-    spoken_lines: int = Field(600, description="Validation dialogue lines spoken with espeak-ng to fit the "
-                                               "words/voice fusion (0: no fusion, each branch alone).")
+    flat_voice_lines: int = Field(
+        600,
+        description="Training dialogue lines spoken with espeak-ng and given to the "
+        "speech branch as neutral voice (0: none).",
+    )
+    spoken_lines: int = Field(
+        600,
+        description="Validation dialogue lines spoken with espeak-ng to fit the "
+        "words/voice fusion (0: no fusion, each branch alone).",
+    )
     seed: int = 13
 
 

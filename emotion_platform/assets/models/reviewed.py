@@ -36,9 +36,14 @@ def reviewed_labels(review_store: ReviewStoreResource, storage: StorageResource)
     with atomic.atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False)
     changed = int((df["label"] != df["predicted"]).sum()) if len(df) else 0
-    return dg.MaterializeResult(value=str(path), metadata={
-        "examples": len(df), "media_files": int(df["group"].nunique()) if len(df) else 0,
-        "reviewers": int(df["reviewer"].nunique()) if len(df) else 0, "label_differs_from_model": changed,
-        "by_label": dg.MetadataValue.json(df["label"].value_counts().to_dict() if len(df) else {}),
-        "file": dg.MetadataValue.path(str(path)),
-    })
+    return dg.MaterializeResult(
+        value=str(path),
+        metadata={
+            "examples": len(df),
+            "media_files": int(df["group"].nunique()) if len(df) else 0,
+            "reviewers": int(df["reviewer"].nunique()) if len(df) else 0,
+            "label_differs_from_model": changed,
+            "by_label": dg.MetadataValue.json(df["label"].value_counts().to_dict() if len(df) else {}),
+            "file": dg.MetadataValue.path(str(path)),
+        },
+    )

@@ -18,33 +18,52 @@ from emotion_platform.resources.mlflow import ChampionModelResource
 
 @dg.asset(partitions_def=media_partitions, group_name=PREDICTIONS_GROUP, kinds={"pytorch"})
 def segment_emotions(
-    context: dg.AssetExecutionContext, features: str, storage: StorageResource, champion: ChampionModelResource,
+    context: dg.AssetExecutionContext,
+    features: str,
+    storage: StorageResource,
+    champion: ChampionModelResource,
 ) -> dg.MaterializeResult[str]:
     """Per segment: the text, speech, face and fused emotion distributions and a confidence (champion model)."""
     found = MediaFeatures.load(Path(features))
     bundle, version = champion.get()
     if bundle.speech is not None and found.speech_spec_key not in (None, bundle.speech.spec.key):
-        raise dg.Failure(f"the features of {context.partition_key} were computed for another speech encoder "
-                         f"({found.speech_spec_key}, the champion reads {bundle.speech.spec.key}): "
-                         "materialize features again")
+        raise dg.Failure(
+            f"the features of {context.partition_key} were computed for another speech encoder "
+            f"({found.speech_spec_key}, the champion reads {bundle.speech.spec.key}): "
+            "materialize features again"
+        )
     segments = predict_segments(bundle, found)
     face_model = bundle.face.model_name if bundle.face is not None else None
-    record = {"media_id": context.partition_key, "model_version": version, "segments": segments,
-              "transcript_status": found.meta.get("transcript_status"), "reason": found.reason,
-              "face_model": face_model, "features": str(features)}
-    path = atomic.write_json(Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record,
-                             stage="predictions")
+    record = {
+        "media_id": context.partition_key,
+        "model_version": version,
+        "segments": segments,
+        "transcript_status": found.meta.get("transcript_status"),
+        "reason": found.reason,
+        "face_model": face_model,
+        "features": str(features),
+    }
+    path = atomic.write_json(
+        Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record, stage="predictions"
+    )
     rows = ["| start | end | top | confidence | face | text |", "|---|---|---|---|---|---|"] + [
         f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']}{' (low)' if s['low_confidence'] else ''} | "
         f"{s['confidence']} | {_face_cell(s)} | {(s['text'] or '(no words)').replace('|', '/')} |"
-        for s in segments[:30]]
+        for s in segments[:30]
+    ]
     with_faces = sum(1 for s in segments if s["face_branch"])
-    return dg.MaterializeResult(value=str(path), metadata={
-        "segments": len(segments), "model_version": version, "file": dg.MetadataValue.path(str(path)),
-        "face_branch": face_model or "none in this model", "segments_with_faces": with_faces,
-        "low_confidence_segments": sum(1 for s in segments if s["low_confidence"]),
-        "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {found.reason}"),
-    })
+    return dg.MaterializeResult(
+        value=str(path),
+        metadata={
+            "segments": len(segments),
+            "model_version": version,
+            "file": dg.MetadataValue.path(str(path)),
+            "face_branch": face_model or "none in this model",
+            "segments_with_faces": with_faces,
+            "low_confidence_segments": sum(1 for s in segments if s["low_confidence"]),
+            "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {found.reason}"),
+        },
+    )
 
 
 def _face_cell(segment: dict) -> str:
@@ -63,14 +82,20 @@ def media_emotions(
 ) -> dg.MaterializeResult[str]:
     """The file-level summary: duration-weighted emotion distribution, dominant emotion, timeline plot."""
     record = json.loads(Path(segment_emotions).read_text())
-    summary = media_summary(record["segments"], record.get("reason")) | {"media_id": context.partition_key,
-                                                    "model_version": record["model_version"]}
+    summary = media_summary(record["segments"], record.get("reason")) | {
+        "media_id": context.partition_key,
+        "model_version": record["model_version"],
+    }
     out_dir = Path(storage.root) / "predictions"
     path = atomic.write_json(out_dir / f"{context.partition_key}.summary.json", summary)
-    metadata = {"dominant": summary["dominant"] or "none", "segments": summary["segments"],
-                "confidence": summary["confidence"] if summary["confidence"] is not None else float("nan"),
-                "reason": summary["reason"] or "",
-                "model_version": record["model_version"], "file": dg.MetadataValue.path(str(path))}
+    metadata = {
+        "dominant": summary["dominant"] or "none",
+        "segments": summary["segments"],
+        "confidence": summary["confidence"] if summary["confidence"] is not None else float("nan"),
+        "reason": summary["reason"] or "",
+        "model_version": record["model_version"],
+        "file": dg.MetadataValue.path(str(path)),
+    }
     if summary["emotions"]:
         png = timeline_png(record["segments"], out_dir / f"{context.partition_key}.timeline.png", context.partition_key)
         encoded = base64.b64encode(png.read_bytes()).decode()

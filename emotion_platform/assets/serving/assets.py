@@ -25,18 +25,27 @@ class BentoStoreResource(dg.ConfigurableResource):
 
 @dg.asset(group_name=SERVING_GROUP, kinds={"bentoml"}, deps=[champion_model])
 def emotion_bento(
-    context: dg.AssetExecutionContext, model_registry: ModelRegistryResource, bento_store: BentoStoreResource,
+    context: dg.AssetExecutionContext,
+    model_registry: ModelRegistryResource,
+    bento_store: BentoStoreResource,
 ) -> dg.MaterializeResult[dict]:
     """The Bento of the emotion service carrying the current champion (its tag in metadata)."""
     built = build_champion_bento(model_registry.tracking_uri, model_registry.model_name, Path(bento_store.home))
     context.log.info(f"built {built.bento_tag} with {built.model_tag} ({built.model_uri})")
-    return dg.MaterializeResult(value={"bento_tag": built.bento_tag, "model_tag": built.model_tag,
-                                       "bento_path": built.bento_path}, metadata={
-        "bento_tag": built.bento_tag, "bentoml_model": built.model_tag, "mlflow_version": built.mlflow_version,
-        "model_uri": built.model_uri, "bento_path": dg.MetadataValue.path(built.bento_path),
-        "serve": dg.MetadataValue.md(f"`BENTOML_HOME={bento_store.home} bentoml serve {built.bento_tag}`\n\n"
-                                     f"`bentoml containerize {built.bento_tag}` (needs a Docker engine)"),
-    })
+    return dg.MaterializeResult(
+        value={"bento_tag": built.bento_tag, "model_tag": built.model_tag, "bento_path": built.bento_path},
+        metadata={
+            "bento_tag": built.bento_tag,
+            "bentoml_model": built.model_tag,
+            "mlflow_version": built.mlflow_version,
+            "model_uri": built.model_uri,
+            "bento_path": dg.MetadataValue.path(built.bento_path),
+            "serve": dg.MetadataValue.md(
+                f"`BENTOML_HOME={bento_store.home} bentoml serve {built.bento_tag}`\n\n"
+                f"`bentoml containerize {built.bento_tag}` (needs a Docker engine)"
+            ),
+        },
+    )
 
 
 SERVING_ASSETS = [emotion_bento]

@@ -36,8 +36,13 @@ def transcript_metadata(transcript: Transcript, path: Path) -> dict:
     if transcript.reason:
         meta["reason"] = transcript.reason
     if transcript.backend:
-        meta |= {"backend": transcript.backend, "model": transcript.model, "device": transcript.device,
-                 "language": transcript.language or "unknown", "processing_s": transcript.processing_s}
+        meta |= {
+            "backend": transcript.backend,
+            "model": transcript.model,
+            "device": transcript.device,
+            "language": transcript.language or "unknown",
+            "processing_s": transcript.processing_s,
+        }
     if transcript.speech_s is not None:
         meta["speech_s"] = transcript.speech_s
     if transcript.real_time_factor is not None:
@@ -52,7 +57,8 @@ def transcripts(
     """Whisper transcript of one media file: segments, words with timestamps, language, confidences."""
     transcript = transcribe_media(media, transcriber)
     path = atomic.write_text(
-        storage.media_store.transcript_path(context.partition_key), transcript.model_dump_json(indent=1),
+        storage.media_store.transcript_path(context.partition_key),
+        transcript.model_dump_json(indent=1),
         stage="transcripts",
     )
     context.log.info(f"{context.partition_key}: {transcript.status}, {len(transcript.segments)} segments")

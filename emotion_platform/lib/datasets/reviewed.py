@@ -24,12 +24,24 @@ def reviewed_examples(corrections: list[dict]) -> pd.DataFrame:
         text = (c.get("text") or "").strip()
         if not text or c["corrected"] not in EMOTIONS:
             continue  # a segment with no words teaches the text branch nothing
-        rows.append({
-            "example_id": f"{SOURCE}-{c['analysis_id']}-{c['segment_index']}", "source": SOURCE, "modality": "text",
-            "text": text, "context": "", "label": c["corrected"], "speaker": f"{SOURCE}-{c['sha256'][:12]}",
-            "group": c["sha256"], "official_split": "train", "reviewer": c["reviewer"],
-            "predicted": c["predicted"], "model_version": c.get("model_version") or "",
-            "corrected_at": pd.Timestamp(c["created_at"]).isoformat(), "media_file": c["filename"],
-            "start_s": float(c["start_s"]), "end_s": float(c["end_s"]),
-        })
+        rows.append(
+            {
+                "example_id": f"{SOURCE}-{c['analysis_id']}-{c['segment_index']}",
+                "source": SOURCE,
+                "modality": "text",
+                "text": text,
+                "context": "",
+                "label": c["corrected"],
+                "speaker": f"{SOURCE}-{c['sha256'][:12]}",
+                "group": c["sha256"],
+                "official_split": "train",
+                "reviewer": c["reviewer"],
+                "predicted": c["predicted"],
+                "model_version": c.get("model_version") or "",
+                "corrected_at": pd.Timestamp(c["created_at"]).isoformat(),
+                "media_file": c["filename"],
+                "start_s": float(c["start_s"]),
+                "end_s": float(c["end_s"]),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS)

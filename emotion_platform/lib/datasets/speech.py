@@ -29,6 +29,12 @@ def load_speech(datasets_dir: Path, sources: list[str]) -> pd.DataFrame:
     df["label"] = [labels.map_label(labels.SPEECH_LABEL_STD, x) for x in df["label_std"]]
     df = df[df["label"].notna()]
     df["audio_path"] = [str(Path(datasets_dir) / p) for p in df["path"]]
-    df = df.assign(example_id=df["path"], source=df["dataset"], modality="speech", context="",
-                   group=df["speaker"], official_split="")
+    df = df.assign(
+        example_id=df["path"],
+        source=df["dataset"],
+        modality="speech",
+        context="",
+        group=df["speaker"],
+        official_split="",
+    )
     return df[SPEECH_COLUMNS].reset_index(drop=True)

@@ -16,8 +16,9 @@ OFFICIAL = {"train": "train", "dev": "validation", "validation": "validation", "
 SPLITS = ("train", "validation", "test")
 
 
-def assign_splits(df: pd.DataFrame, seed: int = 13, val_fraction: float = 0.15,
-                  test_fraction: float = 0.15) -> pd.DataFrame:
+def assign_splits(
+    df: pd.DataFrame, seed: int = 13, val_fraction: float = 0.15, test_fraction: float = 0.15
+) -> pd.DataFrame:
     """``df`` with a ``split`` column."""
     out = df.reset_index(drop=True)  # positions, not labels: a concatenated index may repeat
     out["split"] = out["official_split"].map(OFFICIAL)
@@ -37,8 +38,9 @@ def assign_splits(df: pd.DataFrame, seed: int = 13, val_fraction: float = 0.15,
 
 def split_summary(df: pd.DataFrame) -> pd.DataFrame:
     """Counts per source, split and label (the class balance a person checks before training)."""
-    return df.pivot_table(index=["source", "split"], columns="label", values="example_id",
-                          aggfunc="count", fill_value=0)
+    return df.pivot_table(
+        index=["source", "split"], columns="label", values="example_id", aggfunc="count", fill_value=0
+    )
 
 
 def speakers_in_several_splits(df: pd.DataFrame, sources: list[str] | None = None) -> set[str]:

@@ -51,8 +51,12 @@ def synthesize(text: str, voice: str = "en-us", rate: int = 165, pitch: int = 50
     espeak_version()
     if not text.strip():
         raise ValueError("nothing to speak: the text is empty")
-    done = subprocess.run([ESPEAK, "-v", voice, "-s", str(rate), "-p", str(pitch), "--stdout", "--stdin"],
-                          input=text.encode(), capture_output=True, check=True)
+    done = subprocess.run(
+        [ESPEAK, "-v", voice, "-s", str(rate), "-p", str(pitch), "--stdout", "--stdin"],
+        input=text.encode(),
+        capture_output=True,
+        check=True,
+    )
     audio, rate_hz = sf.read(io.BytesIO(done.stdout), dtype="float32", always_2d=True)
     return soxr.resample(audio.mean(axis=1), rate_hz, SAMPLE_RATE).astype(np.float32)
 
@@ -75,8 +79,10 @@ def spoken_examples(examples: pd.DataFrame, cache_dir: Path, seed: int = 0) -> p
     voices = rng.integers(len(VOICES), size=len(out))
     rates, pitches = rng.integers(len(RATES), size=len(out)), rng.integers(len(PITCHES), size=len(out))
     out["voice"] = [f"{VOICES[v]} s{RATES[r]} p{PITCHES[p]}" for v, r, p in zip(voices, rates, pitches, strict=True)]
-    out["audio_path"] = [str(spoken_path(t, VOICES[v], RATES[r], PITCHES[p], cache_dir))
-                         for t, v, r, p in zip(out["text"], voices, rates, pitches, strict=True)]
+    out["audio_path"] = [
+        str(spoken_path(t, VOICES[v], RATES[r], PITCHES[p], cache_dir))
+        for t, v, r, p in zip(out["text"], voices, rates, pitches, strict=True)
+    ]
     return out
 
 
@@ -87,5 +93,4 @@ def flat_voice_examples(lines: pd.DataFrame, cache_dir: Path, seed: int = 0) -> 
     """Synthesised lines labelled *neutral* for the speech branch: the synthesiser's flat prosody carries
     no emotion whatever the words say, so the voice should read as neutral (and leave the words to
     decide in fusion). Their own ``source``, so corpus balancing gives them one corpus's weight."""
-    return spoken_examples(lines, cache_dir, seed).assign(label="neutral", source=FLAT_VOICE_SOURCE,
-                                                          modality="speech")
+    return spoken_examples(lines, cache_dir, seed).assign(label="neutral", source=FLAT_VOICE_SOURCE, modality="speech")

@@ -64,9 +64,11 @@ class ProfileInput:
         if self.speech is None:
             self.speech = np.full((n, 0), np.nan)
         if not (len(self.contexts) == len(self.groups) == self.features.shape[0] == self.speech.shape[0] == n):
-            raise ValueError(f"profile input lengths differ: texts {n}, contexts {len(self.contexts)}, "
-                             f"groups {len(self.groups)}, features {self.features.shape[0]}, "
-                             f"speech {self.speech.shape[0]}")
+            raise ValueError(
+                f"profile input lengths differ: texts {n}, contexts {len(self.contexts)}, "
+                f"groups {len(self.groups)}, features {self.features.shape[0]}, "
+                f"speech {self.speech.shape[0]}"
+            )
         if self.features.ndim != 2 or self.features.shape[1] != len(FEATURE_NAMES):
             raise ValueError(f"features must be (n, {len(FEATURE_NAMES)}), got {self.features.shape}")
 
@@ -77,10 +79,13 @@ class ProfileInput:
     def concat(parts: list[ProfileInput]) -> ProfileInput:
         width = max((p.speech.shape[1] for p in parts), default=0)
         speech = [p.speech if p.speech.shape[1] == width else np.full((len(p), width), np.nan) for p in parts]
-        return ProfileInput([t for p in parts for t in p.texts], [c for p in parts for c in p.contexts],
-                            np.concatenate([p.features for p in parts]) if parts else
-                            np.zeros((0, len(FEATURE_NAMES))), [g for p in parts for g in p.groups],
-                            np.concatenate(speech) if parts else np.zeros((0, 0)))
+        return ProfileInput(
+            [t for p in parts for t in p.texts],
+            [c for p in parts for c in p.contexts],
+            np.concatenate([p.features for p in parts]) if parts else np.zeros((0, len(FEATURE_NAMES))),
+            [g for p in parts for g in p.groups],
+            np.concatenate(speech) if parts else np.zeros((0, 0)),
+        )
 
 
 @dataclass
@@ -136,8 +141,9 @@ def text_embeddings(text_model, texts: list[str], batch_size: int = 64) -> np.nd
     return np.concatenate(rows) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def profile_columns(bundle, rows: ProfileInput, reducer: EmbeddingReducer | None = None,
-                    n_components: int = 16) -> tuple[pd.DataFrame, EmbeddingReducer]:
+def profile_columns(
+    bundle, rows: ProfileInput, reducer: EmbeddingReducer | None = None, n_components: int = 16
+) -> tuple[pd.DataFrame, EmbeddingReducer]:
     """The profile table of ``rows`` under ``bundle`` (an :class:`EmotionBundle`).
 
     Without ``reducer`` (the reference case) the embedding PCA is fitted here on these rows'
@@ -161,7 +167,8 @@ def profile_columns(bundle, rows: ProfileInput, reducer: EmbeddingReducer | None
     frame["words_per_second"] = np.where(duration > 0, words / np.where(duration > 0, duration, 1.0), np.nan)
     fused = bundle.predict_segments(rows.texts, rows.speech, contexts=rows.contexts)["fused"]
     scored = ~np.isnan(fused).any(axis=1)
-    frame["predicted_label"] = pd.Series([EMOTIONS[int(np.argmax(p))] if ok else None
-                                          for p, ok in zip(fused, scored, strict=True)], dtype=object)
+    frame["predicted_label"] = pd.Series(
+        [EMOTIONS[int(np.argmax(p))] if ok else None for p, ok in zip(fused, scored, strict=True)], dtype=object
+    )
     frame["confidence"] = np.where(scored, np.nan_to_num(fused).max(axis=1), np.nan)
     return frame, reducer

@@ -43,23 +43,35 @@ def inputs_from_examples(examples: pd.DataFrame, feature_cache: Path, speech_bra
         if speech_branch is not None:
             speech[clips] = table_embeddings(examples.loc[clips], speech_branch.encoder, feature_cache)
     contexts = examples["context"] if "context" in examples else [""] * len(examples)
-    return ProfileInput(texts=[t if isinstance(t, str) else None for t in examples["text"]],
-                        contexts=[c if isinstance(c, str) else "" for c in contexts],
-                        features=features, groups=[str(s) for s in examples["speaker"]], speech=speech)
+    return ProfileInput(
+        texts=[t if isinstance(t, str) else None for t in examples["text"]],
+        contexts=[c if isinstance(c, str) else "" for c in contexts],
+        features=features,
+        groups=[str(s) for s in examples["speaker"]],
+        speech=speech,
+    )
 
 
 def inputs_from_features(found: MediaFeatures) -> ProfileInput:
     """One row per segment of one media file's features."""
     contexts = [""] + [t or "" for t in found.texts[:-1]] if len(found) else []
-    return ProfileInput(list(found.texts), contexts, found.descriptors.astype(float),
-                        [found.media_id] * len(found), found.speech.astype(float))
+    return ProfileInput(
+        list(found.texts),
+        contexts,
+        found.descriptors.astype(float),
+        [found.media_id] * len(found),
+        found.speech.astype(float),
+    )
 
 
 def inputs_from_segments(records: list[dict], features_of: Callable[[str], MediaFeatures | None]) -> ProfileInput:
     """Rows of every media record's segments; ``features_of(media_id)`` gives its stored features
     (None: the file has none, and its segments are not profiled)."""
-    parts = [inputs_from_features(found) for found in (features_of(r["media_id"]) for r in records)
-             if found is not None and len(found)]
+    parts = [
+        inputs_from_features(found)
+        for found in (features_of(r["media_id"]) for r in records)
+        if found is not None and len(found)
+    ]
     return ProfileInput.concat(parts) if parts else ProfileInput([], [], _nan_rows(0, len(FEATURE_NAMES)), [])
 
 

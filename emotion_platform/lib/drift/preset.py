@@ -32,15 +32,26 @@ class ColumnDriftPreset(DataDriftPreset):
         drifted = sum(row[0] for row in rows)
         share = drifted / len(rows) if rows else 0.0
         verdict = "detected" if rows and share >= self.drift_share else "not detected"
-        summary = counter(title="Dataset drift", counters=[
-            CounterData("Dataset drift", verdict),
-            CounterData("Drifted columns", f"{drifted} of {len(rows)}"),
-            CounterData("Share (threshold)", f"{share:.3f} ({self.drift_share})"),
-        ])
+        summary = counter(
+            title="Dataset drift",
+            counters=[
+                CounterData("Dataset drift", verdict),
+                CounterData("Drifted columns", f"{drifted} of {len(rows)}"),
+                CounterData("Share (threshold)", f"{share:.3f} ({self.drift_share})"),
+            ],
+        )
         table = table_data(
             title="Columns by p-value, drifted first",
             column_names=["column", "test", "p-value", "threshold", "drift"],
-            data=[[metric.column, metric.method, f"{p_value:.3g}", f"{metric.threshold:.3g}",
-                   "DRIFT" if is_drifted else "-"] for is_drifted, p_value, metric, _ in rows],
+            data=[
+                [
+                    metric.column,
+                    metric.method,
+                    f"{p_value:.3g}",
+                    f"{metric.threshold:.3g}",
+                    "DRIFT" if is_drifted else "-",
+                ]
+                for is_drifted, p_value, metric, _ in rows
+            ],
         )
         return [summary, table, *(widget for *_, widgets in rows for widget in widgets)]

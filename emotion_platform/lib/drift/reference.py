@@ -1,8 +1,8 @@
 """The reference profile of one model version: profile columns of its training data and the embedding PCA.
 
-    <data>/drift/reference/<model>-v<version>/profile.parquet   the reference rows (profile columns)
-    <data>/drift/reference/<model>-v<version>/reducer.npz       the embedding reduction fitted on them
-    <data>/drift/reference/<model>-v<version>/profile.json      model version, sources, sizes, columns
+<data>/drift/reference/<model>-v<version>/profile.parquet   the reference rows (profile columns)
+<data>/drift/reference/<model>-v<version>/reducer.npz       the embedding reduction fitted on them
+<data>/drift/reference/<model>-v<version>/profile.json      model version, sources, sizes, columns
 """
 
 from __future__ import annotations
@@ -43,8 +43,11 @@ class ReferenceProfile:
         folder = Path(folder)
         if not (folder / META_FILE).exists():
             raise FileNotFoundError(f"{folder} holds no reference profile ({META_FILE} missing)")
-        return cls(pd.read_parquet(folder / PROFILE_FILE), EmbeddingReducer.load(folder / REDUCER_FILE),
-                   json.loads((folder / META_FILE).read_text()))
+        return cls(
+            pd.read_parquet(folder / PROFILE_FILE),
+            EmbeddingReducer.load(folder / REDUCER_FILE),
+            json.loads((folder / META_FILE).read_text()),
+        )
 
 
 def reference_dir(data_root: Path, model_name: str, version: str) -> Path:
@@ -53,23 +56,38 @@ def reference_dir(data_root: Path, model_name: str, version: str) -> Path:
 
 def sample_per_source(examples: pd.DataFrame, max_rows_per_source: int, seed: int) -> pd.DataFrame:
     """At most ``max_rows_per_source`` rows of each source (seeded); smaller sources whole, order kept."""
-    parts = [rows.sample(max_rows_per_source, random_state=seed) if len(rows) > max_rows_per_source else rows
-             for _, rows in examples.groupby("source", sort=True)]
+    parts = [
+        rows.sample(max_rows_per_source, random_state=seed) if len(rows) > max_rows_per_source else rows
+        for _, rows in examples.groupby("source", sort=True)
+    ]
     return pd.concat(parts).sort_index() if parts else examples.iloc[:0]
 
 
-def build_reference(bundle, examples: pd.DataFrame, feature_cache: Path, *, model_name: str, model_version: str,
-                    n_components: int = 16, max_rows_per_source: int = 1000, seed: int = 0) -> ReferenceProfile:
+def build_reference(
+    bundle,
+    examples: pd.DataFrame,
+    feature_cache: Path,
+    *,
+    model_name: str,
+    model_version: str,
+    n_components: int = 16,
+    max_rows_per_source: int = 1000,
+    seed: int = 0,
+) -> ReferenceProfile:
     """Profile the training examples of ``bundle`` (a training table such as the ``train`` rows of ``splits``)."""
     if examples.empty:
         raise ValueError("no training examples to build a reference profile from")
     sample = sample_per_source(examples, max_rows_per_source, seed)
-    frame, reducer = profile_columns(bundle, inputs_from_examples(sample, feature_cache, bundle.speech),
-                                    n_components=n_components)
+    frame, reducer = profile_columns(
+        bundle, inputs_from_examples(sample, feature_cache, bundle.speech), n_components=n_components
+    )
     meta = {
-        "model_name": model_name, "model_version": str(model_version), "rows": len(frame),
+        "model_name": model_name,
+        "model_version": str(model_version),
+        "rows": len(frame),
         "rows_per_source": sample["source"].value_counts().sort_index().to_dict(),
-        "embedding_components": reducer.k, "columns": list(frame.columns),
+        "embedding_components": reducer.k,
+        "columns": list(frame.columns),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return ReferenceProfile(frame, reducer, meta)

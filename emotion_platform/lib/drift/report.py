@@ -69,8 +69,9 @@ class DriftSummary:
         return pd.DataFrame(self.columns).sort_values(["drifted", "p_value"], ascending=[False, True])
 
 
-def columns_to_test(reference: pd.DataFrame, current: pd.DataFrame, policy: DriftPolicy) -> tuple[list[str],
-                                                                                                   dict[str, str]]:
+def columns_to_test(
+    reference: pd.DataFrame, current: pd.DataFrame, policy: DriftPolicy
+) -> tuple[list[str], dict[str, str]]:
     """Columns with enough values on both sides, and why the others are left out."""
     tested, untested = [], {}
     for column in reference.columns:
@@ -80,16 +81,18 @@ def columns_to_test(reference: pd.DataFrame, current: pd.DataFrame, policy: Drif
             untested[column] = f"{int(current[column].notna().sum())} values in the window (< {policy.min_column_rows})"
         elif reference[column].notna().sum() < policy.min_column_rows:
             untested[column] = f"{int(reference[column].notna().sum())} values in the reference"
-        elif reference[column].nunique() < 2 and current[column].nunique() < 2 and \
-                set(reference[column].dropna()) == set(current[column].dropna()):
+        elif (
+            reference[column].nunique() < 2
+            and current[column].nunique() < 2
+            and set(reference[column].dropna()) == set(current[column].dropna())
+        ):
             untested[column] = "one constant value on both sides"
         else:
             tested.append(column)
     return tested, untested
 
 
-def run_drift_report(reference: pd.DataFrame, current: pd.DataFrame, policy: DriftPolicy,
-                     columns: list[str]):
+def run_drift_report(reference: pd.DataFrame, current: pd.DataFrame, policy: DriftPolicy, columns: list[str]):
     """The Evidently snapshot (``.save_html``/``.dict``) of ``current`` against ``reference`` on ``columns``."""
     if not columns:
         raise ValueError("no column to test")
@@ -97,7 +100,10 @@ def run_drift_report(reference: pd.DataFrame, current: pd.DataFrame, policy: Dri
     numerical = [c for c in columns if c not in CATEGORICAL_COLUMNS]
     definition = DataDefinition(numerical_columns=numerical, categorical_columns=categorical)
     preset = ColumnDriftPreset(
-        columns=columns, drift_share=policy.drift_share, num_method=NUMERIC_TEST, cat_method=CHI2_TWO_SAMPLE,
+        columns=columns,
+        drift_share=policy.drift_share,
+        num_method=NUMERIC_TEST,
+        cat_method=CHI2_TWO_SAMPLE,
         threshold=policy.alpha / len(columns),
     )
     return Report([preset]).run(
@@ -106,8 +112,9 @@ def run_drift_report(reference: pd.DataFrame, current: pd.DataFrame, policy: Dri
     )
 
 
-def summarize(snapshot, policy: DriftPolicy, rows: int, reference_rows: int,
-              untested: dict[str, str] | None = None) -> DriftSummary:
+def summarize(
+    snapshot, policy: DriftPolicy, rows: int, reference_rows: int, untested: dict[str, str] | None = None
+) -> DriftSummary:
     """The decision and the per-column p-values of a snapshot made by :func:`run_drift_report`."""
     per_column = []
     for metric in snapshot.dict()["metrics"]:
@@ -115,8 +122,15 @@ def summarize(snapshot, policy: DriftPolicy, rows: int, reference_rows: int,
         if not config["type"].endswith("ValueDrift"):
             continue
         p_value = float(metric["value"])
-        per_column.append({"column": config["column"], "test": config["method"], "p_value": p_value,
-                           "threshold": float(config["threshold"]), "drifted": p_value < float(config["threshold"])})
+        per_column.append(
+            {
+                "column": config["column"],
+                "test": config["method"],
+                "p_value": p_value,
+                "threshold": float(config["threshold"]),
+                "drifted": p_value < float(config["threshold"]),
+            }
+        )
     if not per_column:
         raise ValueError("the report has no ValueDrift metric")
     drifted = [c["column"] for c in per_column if c["drifted"]]
@@ -124,29 +138,54 @@ def summarize(snapshot, policy: DriftPolicy, rows: int, reference_rows: int,
     dataset_drift = share >= policy.drift_share
     threshold = per_column[0]["threshold"]
     return DriftSummary(
-        rows=rows, reference_rows=reference_rows, evaluated=True, dataset_drift=dataset_drift,
-        drifted_count=count, tested_count=len(per_column), drifted_share=share, per_column_threshold=threshold,
-        policy=asdict(policy), drifted_columns=drifted, columns=per_column, untested=dict(untested or {}),
-        reason=(f"{count} of {len(per_column)} columns drifted (share {share:.2f} "
-                f"{'>=' if dataset_drift else '<'} {policy.drift_share}) at p < {threshold:.2g} "
-                f"(alpha {policy.alpha} / {len(per_column)} columns, Bonferroni)"),
+        rows=rows,
+        reference_rows=reference_rows,
+        evaluated=True,
+        dataset_drift=dataset_drift,
+        drifted_count=count,
+        tested_count=len(per_column),
+        drifted_share=share,
+        per_column_threshold=threshold,
+        policy=asdict(policy),
+        drifted_columns=drifted,
+        columns=per_column,
+        untested=dict(untested or {}),
+        reason=(
+            f"{count} of {len(per_column)} columns drifted (share {share:.2f} "
+            f"{'>=' if dataset_drift else '<'} {policy.drift_share}) at p < {threshold:.2g} "
+            f"(alpha {policy.alpha} / {len(per_column)} columns, Bonferroni)"
+        ),
     )
 
 
-def not_evaluated(rows: int, reference_rows: int, policy: DriftPolicy, reason: str,
-                  untested: dict[str, str] | None = None) -> DriftSummary:
+def not_evaluated(
+    rows: int, reference_rows: int, policy: DriftPolicy, reason: str, untested: dict[str, str] | None = None
+) -> DriftSummary:
     """The summary of a window that is not judged (too small, nothing testable): never a drift alarm."""
-    return DriftSummary(rows=rows, reference_rows=reference_rows, evaluated=False, dataset_drift=False,
-                        drifted_count=0, tested_count=0, drifted_share=0.0, per_column_threshold=policy.alpha,
-                        policy=asdict(policy), untested=dict(untested or {}), reason=reason)
+    return DriftSummary(
+        rows=rows,
+        reference_rows=reference_rows,
+        evaluated=False,
+        dataset_drift=False,
+        drifted_count=0,
+        tested_count=0,
+        drifted_share=0.0,
+        per_column_threshold=policy.alpha,
+        policy=asdict(policy),
+        untested=dict(untested or {}),
+        reason=reason,
+    )
 
 
 def compare(reference: pd.DataFrame, current: pd.DataFrame, policy: DriftPolicy):
     """(snapshot or None, summary): the whole decision for one window, including the small-window guard."""
     if len(current) < policy.min_rows:
-        return None, not_evaluated(len(current), len(reference), policy,
-                                   f"window has {len(current)} rows, fewer than the minimum {policy.min_rows}: "
-                                   "not judged")
+        return None, not_evaluated(
+            len(current),
+            len(reference),
+            policy,
+            f"window has {len(current)} rows, fewer than the minimum {policy.min_rows}: not judged",
+        )
     columns, untested = columns_to_test(reference, current, policy)
     if not columns:
         return None, not_evaluated(len(current), len(reference), policy, "no column has enough values", untested)

@@ -16,10 +16,12 @@ from scipy.stats import chi2_contingency
 CHI2_TWO_SAMPLE = "chi2_two_sample"
 
 
-def _chi2_two_sample(reference: pd.Series, current: pd.Series, feature_type: ColumnType,
-                     threshold: float) -> tuple[float, bool]:
-    counts = pd.concat([reference.value_counts().rename("reference"), current.value_counts().rename("current")],
-                       axis=1).fillna(0)
+def _chi2_two_sample(
+    reference: pd.Series, current: pd.Series, feature_type: ColumnType, threshold: float
+) -> tuple[float, bool]:
+    counts = pd.concat(
+        [reference.value_counts().rename("reference"), current.value_counts().rename("current")], axis=1
+    ).fillna(0)
     counts = counts[(counts.sum(axis=1) > 0)]
     if len(counts) < 2:
         return 1.0, False

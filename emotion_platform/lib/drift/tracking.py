@@ -10,8 +10,15 @@ from emotion_platform.lib.drift.report import DriftSummary
 from emotion_platform.lib.tracking import ensure_experiment
 
 
-def log_drift_report(tracking_uri: str, experiment: str, artifact_root: Path | str, window: str,
-                     summary: DriftSummary, files: list[Path], tags: dict[str, str]) -> str:
+def log_drift_report(
+    tracking_uri: str,
+    experiment: str,
+    artifact_root: Path | str,
+    window: str,
+    summary: DriftSummary,
+    files: list[Path],
+    tags: dict[str, str],
+) -> str:
     """One MLflow run per report: the decision as metrics, the HTML/JSON as artifacts. Returns the run id."""
     client = MlflowClient(tracking_uri)
     experiment_id = ensure_experiment(tracking_uri, experiment, artifact_root)

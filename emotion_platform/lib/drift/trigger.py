@@ -66,13 +66,24 @@ def decide(events: list[CheckEvent], state: TriggerState, cooldown_s: float) -> 
         if event.passed:
             continue
         if last_ts is not None and event.timestamp - last_ts < cooldown_s:
-            reason = (f"drift in window {event.window} ({_iso(event.timestamp)}) is within the "
-                      f"{cooldown_s / 3600:g} h cooldown after the retraining started for drift at {_iso(last_ts)}")
+            reason = (
+                f"drift in window {event.window} ({_iso(event.timestamp)}) is within the "
+                f"{cooldown_s / 3600:g} h cooldown after the retraining started for drift at {_iso(last_ts)}"
+            )
             skipped.append((event, reason))
             history.append({"event": event.id, "window": event.window, "action": "skipped", "why": reason})
             continue
         triggered.append(event)
         last_ts = event.timestamp
-        history.append({"event": event.id, "window": event.window, "action": "retrain", "run_key": event.run_key,
-                        "drift_run": event.run_id, "report": event.report, "why": event.reason})
+        history.append(
+            {
+                "event": event.id,
+                "window": event.window,
+                "action": "retrain",
+                "run_key": event.run_key,
+                "drift_run": event.run_id,
+                "report": event.report,
+                "why": event.reason,
+            }
+        )
     return Decision(triggered, skipped, TriggerState(last_id, last_ts, history[-HISTORY:]))

@@ -50,11 +50,19 @@ class SpanFaces:
     def evidence(self) -> dict:
         with_faces = [f for f in self.frames if f.boxes]
         return {
-            "frames": len(self.frames), "frames_with_faces": len(with_faces), "faces": self.faces,
+            "frames": len(self.frames),
+            "frames_with_faces": len(with_faces),
+            "faces": self.faces,
             "timestamps": [f.t for f in self.frames],
-            "per_frame": [{"t": f.t, "faces": [b.to_dict() | {"top": EMOTIONS[int(p.argmax())]}
-                                               for b, p in zip(f.boxes, f.probs, strict=True)]}
-                          for f in with_faces],
+            "per_frame": [
+                {
+                    "t": f.t,
+                    "faces": [
+                        b.to_dict() | {"top": EMOTIONS[int(p.argmax())]} for b, p in zip(f.boxes, f.probs, strict=True)
+                    ],
+                }
+                for f in with_faces
+            ],
         }
 
 
@@ -87,5 +95,7 @@ class FaceAnalyzer:
         chosen = [index.in_span(start, end) for start, end in spans]
         unique = sorted({f for frames in chosen for f in frames}, key=lambda f: f.t)
         by_frame = dict(zip(unique, self.analyze(unique), strict=True))
-        return [SpanFaces(start, end, tuple(by_frame[f] for f in frames))
-                for (start, end), frames in zip(spans, chosen, strict=True)]
+        return [
+            SpanFaces(start, end, tuple(by_frame[f] for f in frames))
+            for (start, end), frames in zip(spans, chosen, strict=True)
+        ]

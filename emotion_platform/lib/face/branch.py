@@ -51,8 +51,9 @@ class FaceBranch:
 
     def __post_init__(self) -> None:
         if self.weight < 0 or not 0 <= self.uniform_mix < 1:
-            raise ValueError(f"face branch: weight must be >= 0 and uniform_mix in [0, 1), got {self.weight}, "
-                             f"{self.uniform_mix}")
+            raise ValueError(
+                f"face branch: weight must be >= 0 and uniform_mix in [0, 1), got {self.weight}, {self.uniform_mix}"
+            )
 
     @property
     def model_name(self) -> str:

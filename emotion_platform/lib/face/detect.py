@@ -70,10 +70,17 @@ class FaceDetector:
         image = small if angle == 0 else rotate(small, angle)
         side = max(24, round(self.min_face_px * scale))  # 24 px is the cascade's own window
         boxes, _, weights = self._cascade.detectMultiScale3(
-            image, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(side, side),
-            outputRejectLevels=True)
-        found = [FaceBox(round(x / scale), round(y / scale), round(w / scale), round(h / scale), float(s), angle)
-                 for (x, y, w, h), s in zip(boxes, np.ravel(weights), strict=True) if s >= self.min_score]
+            image,
+            scaleFactor=self.scale_factor,
+            minNeighbors=self.min_neighbors,
+            minSize=(side, side),
+            outputRejectLevels=True,
+        )
+        found = [
+            FaceBox(round(x / scale), round(y / scale), round(w / scale), round(h / scale), float(s), angle)
+            for (x, y, w, h), s in zip(boxes, np.ravel(weights), strict=True)
+            if s >= self.min_score
+        ]
         found.sort(key=lambda box: (box.w * box.h, box.score), reverse=True)
         return found[: self.max_faces]
 

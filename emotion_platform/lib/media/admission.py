@@ -43,8 +43,12 @@ def admit(item: InboxFile, store: MediaStore, max_bytes: int) -> Admission:
         validation.check_file(item.path, max_bytes)
     except MediaRejected as error:
         quarantine(
-            store, f"{fingerprint_id(item.relpath, item.fingerprint)}-{safe_name(item.path.name)}",
-            error, stage="admission", source=item.path, keep_copy=error.code == "empty",
+            store,
+            f"{fingerprint_id(item.relpath, item.fingerprint)}-{safe_name(item.path.name)}",
+            error,
+            stage="admission",
+            source=item.path,
+            keep_copy=error.code == "empty",
         )
         return Admission(item.relpath, rejection=error)
     digest = sha256_file(item.path)

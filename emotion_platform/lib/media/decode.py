@@ -76,8 +76,13 @@ def _too_long(source: Path, what: str, declared_s: float, max_duration_s: float)
     return MediaTooLong(source, f"{what} decodes to more than the {max_duration_s:.0f} s limit, although {claim}")
 
 
-def decode_audio(source: Path, dest: Path, declared_duration_s: float, max_duration_s: float | None = None,
-                 channels: int | None = None) -> AudioSummary:
+def decode_audio(
+    source: Path,
+    dest: Path,
+    declared_duration_s: float,
+    max_duration_s: float | None = None,
+    channels: int | None = None,
+) -> AudioSummary:
     """Decode the first audio stream of ``source`` into ``dest`` (16 kHz mono float32 WAV), atomically.
 
     Raises :class:`CorruptMedia` when ffmpeg fails, when far less audio decodes than the container
@@ -87,10 +92,29 @@ def decode_audio(source: Path, dest: Path, declared_duration_s: float, max_durat
     """
     with atomic.atomic_path(dest, stage="media") as tmp:
         result = ffmpeg.run(
-            [ffmpeg.tool("ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y", *ffmpeg.input_args(source),
-             "-map", "0:a:0", "-vn", *_mixdown(channels), "-ar", str(SAMPLE_RATE), *_cap(max_duration_s),
-             "-c:a", "pcm_f32le", "-f", "wav", str(tmp)],
-            timeout=_timeout_for(declared_duration_s or max_duration_s or 0.0), source=source,
+            [
+                ffmpeg.tool("ffmpeg"),
+                "-nostdin",
+                "-hide_banner",
+                "-v",
+                "error",
+                "-y",
+                *ffmpeg.input_args(source),
+                "-map",
+                "0:a:0",
+                "-vn",
+                *_mixdown(channels),
+                "-ar",
+                str(SAMPLE_RATE),
+                *_cap(max_duration_s),
+                "-c:a",
+                "pcm_f32le",
+                "-f",
+                "wav",
+                str(tmp),
+            ],
+            timeout=_timeout_for(declared_duration_s or max_duration_s or 0.0),
+            source=source,
         )
         ffmpeg.check_disk(result, dest)
         if result.returncode != 0 or not tmp.exists():
@@ -99,8 +123,11 @@ def decode_audio(source: Path, dest: Path, declared_duration_s: float, max_durat
         if summary.samples == 0:
             raise CorruptMedia(source, "the audio stream decodes to no samples")
         if summary.non_finite:
-            raise CorruptMedia(source, f"{summary.non_finite} of {summary.samples} audio samples are not finite "
-                                       "numbers (NaN or infinity): the recording is damaged")
+            raise CorruptMedia(
+                source,
+                f"{summary.non_finite} of {summary.samples} audio samples are not finite "
+                "numbers (NaN or infinity): the recording is damaged",
+            )
         if max_duration_s is not None and summary.duration_s > max_duration_s + OVERRUN_S:
             raise _too_long(source, "its audio", declared_duration_s, max_duration_s)
         gap = declared_duration_s - summary.duration_s
@@ -150,22 +177,38 @@ def extract_frames(
     decoder refuses frames over the pixel limit (a stream may grow mid-way), and sampling stops just
     past ``max_duration_s`` (:class:`MediaTooLong` when the video goes on).
     """
-    scale = (
-        f"scale='if(gte(iw,ih),min({max_side},iw),-2)':'if(gte(iw,ih),-2,min({max_side},ih))'"
-    )
+    scale = f"scale='if(gte(iw,ih),min({max_side},iw),-2)':'if(gte(iw,ih),-2,min({max_side},ih))'"
     with atomic.atomic_dir(dest_dir) as tmp:
         result = ffmpeg.run(
-            [ffmpeg.tool("ffmpeg"), "-nostdin", "-hide_banner", "-v", "error", "-y",
-             *ffmpeg.input_args(source, "-max_pixels", str(MAX_FRAME_PIXELS)),
-             "-map", "0:v:0", "-an", "-vf", f"fps={fps},{scale}", *_cap(max_duration_s), "-q:v", "3",
-             str(tmp / "frame_%06d.jpg")],
-            timeout=_timeout_for(duration_s or max_duration_s or 0.0), source=source,
+            [
+                ffmpeg.tool("ffmpeg"),
+                "-nostdin",
+                "-hide_banner",
+                "-v",
+                "error",
+                "-y",
+                *ffmpeg.input_args(source, "-max_pixels", str(MAX_FRAME_PIXELS)),
+                "-map",
+                "0:v:0",
+                "-an",
+                "-vf",
+                f"fps={fps},{scale}",
+                *_cap(max_duration_s),
+                "-q:v",
+                "3",
+                str(tmp / "frame_%06d.jpg"),
+            ],
+            timeout=_timeout_for(duration_s or max_duration_s or 0.0),
+            source=source,
         )
         frames = sorted(tmp.glob("frame_*.jpg"))
         oversized = re.search(rb"Picture size (\d+x\d+) exceeds specified max pixel count", result.stderr)
         if oversized:
-            raise MediaOverLimits(source, f"its video grows to {oversized.group(1).decode()} frames, over the "
-                                          f"{MAX_FRAME_PIXELS / 1e6:.1f}-megapixel limit")
+            raise MediaOverLimits(
+                source,
+                f"its video grows to {oversized.group(1).decode()} frames, over the "
+                f"{MAX_FRAME_PIXELS / 1e6:.1f}-megapixel limit",
+            )
         ffmpeg.check_disk(result, dest_dir)
         if result.returncode != 0 or not frames:
             raise CorruptMedia(source, f"video frames do not decode: {ffmpeg.last_error_line(result.stderr, source)}")
@@ -174,7 +217,8 @@ def extract_frames(
         expected = int(duration_s * fps)
         if len(frames) < TRUNCATION_TOLERANCE * expected - 1:
             raise CorruptMedia(
-                source, f"truncated: {len(frames)} frames decode where {duration_s:.2f} s at {fps} fps "
+                source,
+                f"truncated: {len(frames)} frames decode where {duration_s:.2f} s at {fps} fps "
                 f"should give about {expected}",
             )
         from PIL import Image

@@ -19,10 +19,33 @@ MAX_STREAMS = 64
 # Demuxers that open files or network addresses named inside the input (HLS and DASH playlists,
 # concat lists, IMF compositions, SDP/RTSP sessions, VobSub's .sub beside the .idx, Magic Lantern's
 # .M00 parts), or that are devices rather than files.
-INDIRECT_DEMUXERS = frozenset({
-    "hls", "dash", "concat", "imf", "sdp", "rtsp", "rtp", "vobsub", "mlv", "lavfi", "alsa", "fbdev", "jack",
-    "kmsgrab", "oss", "pulse", "video4linux2", "v4l2", "x11grab", "iec61883", "libdc1394", "openal", "libcdio",
-})
+INDIRECT_DEMUXERS = frozenset(
+    {
+        "hls",
+        "dash",
+        "concat",
+        "imf",
+        "sdp",
+        "rtsp",
+        "rtp",
+        "vobsub",
+        "mlv",
+        "lavfi",
+        "alsa",
+        "fbdev",
+        "jack",
+        "kmsgrab",
+        "oss",
+        "pulse",
+        "video4linux2",
+        "v4l2",
+        "x11grab",
+        "iec61883",
+        "libdc1394",
+        "openal",
+        "libcdio",
+    }
+)
 NOT_ON_WHITELIST = "Format not on whitelist"
 TOO_MANY_STREAMS = "exceeds max_streams"
 
@@ -46,8 +69,14 @@ def tool(name: str) -> str:
 @cache
 def allowed_demuxers() -> str:
     """Every demuxer this ffmpeg has except :data:`INDIRECT_DEMUXERS`, as a ``-format_whitelist`` value."""
-    listing = subprocess.run([tool("ffmpeg"), "-hide_banner", "-demuxers"], capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL, timeout=60, check=True).stdout
+    listing = subprocess.run(
+        [tool("ffmpeg"), "-hide_banner", "-demuxers"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=True,
+    ).stdout
     names = []
     for line in listing.split("--", 1)[-1].splitlines():
         parts = line.split()
@@ -91,7 +120,7 @@ def last_error_line(stderr: bytes, source: Path | None = None) -> str:
     for line in stderr.decode("utf-8", "replace").splitlines():
         line = re.sub(r"^(\[[^\]]*\]\s*)+", "", line.strip())  # "[demuxer @ 0x...] "
         if source is not None and line.startswith(f"{source}: "):
-            line = line[len(str(source)) + 2:]
+            line = line[len(str(source)) + 2 :]
         if line and not line.startswith("Last message repeated"):
             messages.append(line)
     if not messages:

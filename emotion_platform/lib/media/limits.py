@@ -21,18 +21,27 @@ def check_audio_format(path: Path, sample_rate: int, channels: int, source: str 
     if channels <= 0:
         raise CorruptMedia(path, f"{source} declares {channels} channels: it is damaged")
     if sample_rate < MIN_SAMPLE_RATE:
-        raise CorruptMedia(path, f"{source} declares a sample rate of {sample_rate} Hz; nothing is recorded below "
-                                 f"{MIN_SAMPLE_RATE} Hz: it is damaged")
+        raise CorruptMedia(
+            path,
+            f"{source} declares a sample rate of {sample_rate} Hz; nothing is recorded below "
+            f"{MIN_SAMPLE_RATE} Hz: it is damaged",
+        )
     if sample_rate > MAX_SAMPLE_RATE:
-        raise MediaOverLimits(path, f"{source} declares a sample rate of {sample_rate} Hz, over the "
-                                    f"{MAX_SAMPLE_RATE} Hz the platform decodes")
+        raise MediaOverLimits(
+            path,
+            f"{source} declares a sample rate of {sample_rate} Hz, over the {MAX_SAMPLE_RATE} Hz the platform decodes",
+        )
     if channels > MAX_CHANNELS:
-        raise MediaOverLimits(path, f"{source} declares {channels} channels, over the {MAX_CHANNELS} the platform "
-                                    "mixes down")
+        raise MediaOverLimits(
+            path, f"{source} declares {channels} channels, over the {MAX_CHANNELS} the platform mixes down"
+        )
 
 
 def check_frame_size(path: Path, width: int, height: int) -> None:
     """Refuse video frames over :data:`MAX_FRAME_PIXELS` (decoding one would take hundreds of MB)."""
     if width * height > MAX_FRAME_PIXELS:
-        raise MediaOverLimits(path, f"its video frames are {width}x{height} ({width * height / 1e6:.1f} megapixels), "
-                                    f"over the {MAX_FRAME_PIXELS / 1e6:.1f}-megapixel limit")
+        raise MediaOverLimits(
+            path,
+            f"its video frames are {width}x{height} ({width * height / 1e6:.1f} megapixels), "
+            f"over the {MAX_FRAME_PIXELS / 1e6:.1f}-megapixel limit",
+        )

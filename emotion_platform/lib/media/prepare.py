@@ -48,20 +48,32 @@ def prepare_media(key: str, store: MediaStore, limits: DecodeLimits) -> dict:
         validation.check_streams(source, info)
         validation.check_duration(source, info, limits.min_duration_s, limits.max_duration_s)
         if info.has_audio:
-            audio = decode.decode_audio(source, store.audio_path(key), info.duration_s, limits.max_duration_s,
-                                        info.audio.channels)
+            audio = decode.decode_audio(
+                source, store.audio_path(key), info.duration_s, limits.max_duration_s, info.audio.channels
+            )
             record["audio"] = audio.to_dict()
             info = validation.measured(source, info, audio.duration_s, limits.min_duration_s, limits.max_duration_s)
             record["info"] = info.to_dict()
         if info.has_video:
-            frames = decode.extract_frames(source, store.frames_dir(key), limits.frame_rate, limits.frame_max_side,
-                                           info.duration_s, limits.max_duration_s)
+            frames = decode.extract_frames(
+                source,
+                store.frames_dir(key),
+                limits.frame_rate,
+                limits.frame_max_side,
+                info.duration_s,
+                limits.max_duration_s,
+            )
             record["frames"] = frames.to_dict()
-            info = validation.measured(source, info, frames.count / frames.fps, limits.min_duration_s,
-                                       limits.max_duration_s)
+            info = validation.measured(
+                source, info, frames.count / frames.fps, limits.min_duration_s, limits.max_duration_s
+            )
             record["info"] = info.to_dict()
     except MediaRejected as error:
         reason_file = quarantine(store, key, error, stage="decode", source=source, keep_copy=False)
-        return record | {"status": QUARANTINED, "code": error.code, "reason": error.reason,
-                         "quarantine": str(reason_file)}
+        return record | {
+            "status": QUARANTINED,
+            "code": error.code,
+            "reason": error.reason,
+            "quarantine": str(reason_file),
+        }
     return record | {"status": READY, "code": None, "reason": None}

@@ -83,9 +83,18 @@ def _is_still_image(format_name: str, stream: dict) -> bool:
 def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
     """Read the container and streams of ``path``; raise :class:`UnsupportedMedia` when it is not media."""
     result = ffmpeg.run(
-        [ffmpeg.tool("ffprobe"), "-v", "error", "-show_format", "-show_streams", "-of", "json",
-         *ffmpeg.input_args(path)],
-        timeout=timeout, source=path,
+        [
+            ffmpeg.tool("ffprobe"),
+            "-v",
+            "error",
+            "-show_format",
+            "-show_streams",
+            "-of",
+            "json",
+            *ffmpeg.input_args(path),
+        ],
+        timeout=timeout,
+        source=path,
     )
     if result.returncode != 0:
         _refuse(path, result.stderr.decode("utf-8", "replace"))
@@ -95,8 +104,7 @@ def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
     streams = data.get("streams", [])
     audio_streams = [s for s in streams if s.get("codec_type") == "audio"]
     video_streams = [
-        s for s in streams
-        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
     ]
     if video_streams and not audio_streams and all(_is_still_image(format_name, s) for s in video_streams):
         raise UnsupportedMedia(path, f"it is a still image ({format_name}), not audio or video")
@@ -111,7 +119,9 @@ def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
     if video_streams:
         v = video_streams[0]
         video = VideoStream(
-            v.get("codec_name", "unknown"), int(v.get("width", 0)), int(v.get("height", 0)),
+            v.get("codec_name", "unknown"),
+            int(v.get("width", 0)),
+            int(v.get("height", 0)),
             round(_fraction(v.get("avg_frame_rate") or v.get("r_frame_rate")), 3),
         )
     durations = [float(fmt.get("duration") or 0.0)] + [float(s.get("duration") or 0.0) for s in streams]
@@ -132,8 +142,9 @@ def _refuse(path: Path, stderr: str) -> None:
     if ffmpeg.NOT_ON_WHITELIST in stderr:
         found = re.search(r"\[(\w+) @ [^\]]*\] " + ffmpeg.NOT_ON_WHITELIST, stderr)
         kind = found.group(1) if found else "a format that refers to other files"
-        raise UnsupportedMedia(path, f"it is a playlist or list of other files ({kind}), not media itself; "
-                                     "upload the audio or video file")
+        raise UnsupportedMedia(
+            path, f"it is a playlist or list of other files ({kind}), not media itself; upload the audio or video file"
+        )
     if ffmpeg.TOO_MANY_STREAMS in stderr:
         raise MediaOverLimits(path, f"it holds more than {ffmpeg.MAX_STREAMS} streams, the most the platform reads")
     raise UnsupportedMedia(path, f"ffprobe cannot read it: {ffmpeg.last_error_line(stderr.encode(), path)}")
@@ -164,13 +175,16 @@ def check_wav_header(path: Path) -> None:
                 # 0 and 0xFFFFFFFF mark streamed WAVs whose writer could not seek back to fill the size.
                 if chunk_size not in (0, 0xFFFFFFFF) and present < chunk_size:
                     raise CorruptMedia(
-                        path, f"truncated: the WAV header declares {chunk_size} bytes of audio, "
-                        f"only {present} are present",
+                        path,
+                        f"truncated: the WAV header declares {chunk_size} bytes of audio, only {present} are present",
                     )
                 if present == 0:
                     raise MediaTooShort(path, "the WAV file holds no audio samples")
                 return
             if offset + 8 + chunk_size > size:
-                raise CorruptMedia(path, f"the WAV header's {chunk_id.decode('latin-1')!r} chunk declares "
-                                         f"{chunk_size} bytes, past the end of the {size}-byte file, before any audio")
+                raise CorruptMedia(
+                    path,
+                    f"the WAV header's {chunk_id.decode('latin-1')!r} chunk declares "
+                    f"{chunk_size} bytes, past the end of the {size}-byte file, before any audio",
+                )
             offset += 8 + chunk_size + (chunk_size & 1)

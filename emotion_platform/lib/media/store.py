@@ -1,11 +1,11 @@
 """Where media artifacts live under the platform's data folder.
 
-    <root>/media/raw/<media_id>/<safe_name>     the admitted bytes (never modified)
-    <root>/media/raw/<media_id>/manifest.json   sha256, original name(s), when admitted
-    <root>/media/audio/<media_id>.wav           16 kHz mono float32
-    <root>/media/frames/<media_id>/             sampled JPEG frames + index.json
-    <root>/transcripts/<media_id>.json          the transcript
-    <root>/quarantine/<item_id>/reason.json     why a file was rejected (+ a copy of it)
+<root>/media/raw/<media_id>/<safe_name>     the admitted bytes (never modified)
+<root>/media/raw/<media_id>/manifest.json   sha256, original name(s), when admitted
+<root>/media/audio/<media_id>.wav           16 kHz mono float32
+<root>/media/frames/<media_id>/             sampled JPEG frames + index.json
+<root>/transcripts/<media_id>.json          the transcript
+<root>/quarantine/<item_id>/reason.json     why a file was rejected (+ a copy of it)
 """
 
 from __future__ import annotations

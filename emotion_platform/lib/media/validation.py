@@ -38,9 +38,7 @@ def check_file(path: Path, max_bytes: int) -> int:
     if info.st_size == 0:
         raise EmptyMedia(path, "the file is empty (0 bytes)")
     if info.st_size > max_bytes:
-        raise MediaTooLarge(
-            path, f"{human_bytes(info.st_size)} is over the {human_bytes(max_bytes)} limit"
-        )
+        raise MediaTooLarge(path, f"{human_bytes(info.st_size)} is over the {human_bytes(max_bytes)} limit")
     return info.st_size
 
 

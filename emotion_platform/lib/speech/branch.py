@@ -48,14 +48,18 @@ class SpeechBranch:
     def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
         embeddings = np.atleast_2d(embeddings)
         if embeddings.shape[1] != self.spec.dim:
-            raise IncompatibleFeatures(f"embeddings have {embeddings.shape[1]} columns; this branch reads "
-                                       f"{self.spec.dim} ({self.spec})")
+            raise IncompatibleFeatures(
+                f"embeddings have {embeddings.shape[1]} columns; this branch reads {self.spec.dim} ({self.spec})"
+            )
         return self.head.predict_proba(embeddings)
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        record = {"spec": self.spec.to_dict(), "feature_version": SPEECH_FEATURE_VERSION,
-                  "whisper_sha256": WHISPER_MODELS[self.spec.whisper_model].sha256}
+        record = {
+            "spec": self.spec.to_dict(),
+            "feature_version": SPEECH_FEATURE_VERSION,
+            "whisper_sha256": WHISPER_MODELS[self.spec.whisper_model].sha256,
+        }
         atomic.write_text(folder / SPEC_FILE, json.dumps(record, indent=2))
         with atomic.atomic_path(folder / HEAD_FILE) as tmp:
             joblib.dump(self.head, tmp)
@@ -65,8 +69,10 @@ class SpeechBranch:
     def load(cls, folder: Path, cache_dir: Path | None = None, device: str = "cpu") -> SpeechBranch:
         record = json.loads((Path(folder) / SPEC_FILE).read_text())
         if record["feature_version"] != SPEECH_FEATURE_VERSION:
-            raise IncompatibleFeatures(f"{folder} was trained on speech features v{record['feature_version']}; "
-                                       f"this platform computes v{SPEECH_FEATURE_VERSION}: retrain the model")
+            raise IncompatibleFeatures(
+                f"{folder} was trained on speech features v{record['feature_version']}; "
+                f"this platform computes v{SPEECH_FEATURE_VERSION}: retrain the model"
+            )
         head = joblib.load(Path(folder) / HEAD_FILE)
         if not isinstance(head, SpeechHead):
             raise TypeError(f"{folder / HEAD_FILE} holds a {type(head).__name__}, not a SpeechHead")

@@ -30,8 +30,9 @@ def _read(path: Path) -> dict[str, np.ndarray]:
     return dict(zip(data["sha256"].tolist(), data["embedding"], strict=True))
 
 
-def clip_embeddings(paths: list[str], encoder: WhisperSpeechEncoder, cache_dir: Path,
-                    progress: bool = True) -> np.ndarray:
+def clip_embeddings(
+    paths: list[str], encoder: WhisperSpeechEncoder, cache_dir: Path, progress: bool = True
+) -> np.ndarray:
     """``(len(paths), dim)`` embeddings of audio files; new ones are computed and added to the cache."""
     if not paths:
         return np.zeros((0, encoder.spec.dim), dtype=np.float32)

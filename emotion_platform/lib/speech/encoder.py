@@ -44,8 +44,9 @@ class SpeechEncoderSpec:
     def __post_init__(self) -> None:
         _, blocks = WIDTHS[self.whisper_model]
         if not 0 <= self.layer <= blocks:
-            raise ValueError(f"{self.whisper_model} has blocks 1..{blocks} (0: the convolutions), "
-                             f"got layer {self.layer}")
+            raise ValueError(
+                f"{self.whisper_model} has blocks 1..{blocks} (0: the convolutions), got layer {self.layer}"
+            )
 
     @property
     def dim(self) -> int:
@@ -113,8 +114,13 @@ class WhisperSpeechEncoder:
             audio = np.pad(audio, (0, MIN_SAMPLES - audio.size))
         window = WHISPER_WINDOW_S * SAMPLE_RATE
         with torch.inference_mode():
-            states = torch.cat([self._states(audio[i : i + window]) for i in range(0, audio.size, window)
-                                if audio[i : i + window].size >= MIN_SAMPLES or i == 0]).float()
+            states = torch.cat(
+                [
+                    self._states(audio[i : i + window])
+                    for i in range(0, audio.size, window)
+                    if audio[i : i + window].size >= MIN_SAMPLES or i == 0
+                ]
+            ).float()
         pooled = [states.mean(0)] + ([states.std(0)] if self.spec.pooling == "mean_std" else [])
         return torch.cat(pooled).cpu().numpy().astype(np.float32)
 

@@ -41,9 +41,15 @@ class SpeechTrainingReport:
     temperature: float
 
 
-def train_speech_branch(train: pd.DataFrame, validation: pd.DataFrame, feature_cache: Path, model_cache: Path,
-                        spec: SpeechEncoderSpec | None = None, c: float = DEFAULT_C,
-                        device: str = "cpu") -> tuple[SpeechBranch, SpeechTrainingReport]:
+def train_speech_branch(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    feature_cache: Path,
+    model_cache: Path,
+    spec: SpeechEncoderSpec | None = None,
+    c: float = DEFAULT_C,
+    device: str = "cpu",
+) -> tuple[SpeechBranch, SpeechTrainingReport]:
     """A speech branch trained on ``train`` (corpus- and class-balanced), calibrated on ``validation``.
 
     ``feature_cache`` keeps the clips' embeddings; ``model_cache`` the converted Whisper weights.
@@ -68,13 +74,19 @@ class ClipTranscriber:
     key: str
 
 
-def branch_inputs(text_model, branch: SpeechBranch, clips: pd.DataFrame, feature_cache: Path,
-                  transcriber: ClipTranscriber | None = None) -> tuple[np.ndarray, np.ndarray]:
+def branch_inputs(
+    text_model,
+    branch: SpeechBranch,
+    clips: pd.DataFrame,
+    feature_cache: Path,
+    transcriber: ClipTranscriber | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(text, speech) distributions of clips. The text branch reads each clip's transcript when a
     transcriber is given (what the platform will read), else the dataset's sentence (and context)."""
     if transcriber is not None:
-        texts = clip_transcripts(clips["audio_path"].tolist(), transcriber.transcriber, Path(feature_cache),
-                                 transcriber.key)
+        texts = clip_transcripts(
+            clips["audio_path"].tolist(), transcriber.transcriber, Path(feature_cache), transcriber.key
+        )
         contexts = [""] * len(clips)
     else:
         texts = clips["text"].fillna("").tolist()
@@ -84,8 +96,14 @@ def branch_inputs(text_model, branch: SpeechBranch, clips: pd.DataFrame, feature
     return text, speech
 
 
-def fit_words_voice_fusion(text_model, branch: SpeechBranch, speech_clips: pd.DataFrame, spoken_lines: pd.DataFrame,
-                           feature_cache: Path, transcriber: ClipTranscriber | None = None) -> WordsVoiceFusion:
+def fit_words_voice_fusion(
+    text_model,
+    branch: SpeechBranch,
+    speech_clips: pd.DataFrame,
+    spoken_lines: pd.DataFrame,
+    feature_cache: Path,
+    transcriber: ClipTranscriber | None = None,
+) -> WordsVoiceFusion:
     """Fusion fitted where each branch is the informative one, the two kinds of data weighted equally.
 
     With ``transcriber`` the text branch reads each recording's transcript, as it will in the platform
@@ -104,5 +122,6 @@ def fit_words_voice_fusion(text_model, branch: SpeechBranch, speech_clips: pd.Da
         domains += [domain] * len(clips)
     if len(texts) < 2:
         raise ValueError("fusion needs both kinds of data: speech clips and spoken dialogue lines")
-    return WordsVoiceFusion.fit(np.concatenate(texts), np.concatenate(speeches), np.concatenate(labels),
-                                np.array(domains))
+    return WordsVoiceFusion.fit(
+        np.concatenate(texts), np.concatenate(speeches), np.concatenate(labels), np.array(domains)
+    )

@@ -18,8 +18,14 @@ def tiny_encoder_dir(dest: Path, hidden: int = 32, layers: int = 2, heads: int =
     if (dest / "config.json").exists():
         return dest
     tokenizer = AutoTokenizer.from_pretrained(str(minilm_dir()))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=hidden, num_hidden_layers=layers,
-                        num_attention_heads=heads, intermediate_size=hidden * 2, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=hidden * 2,
+        max_position_embeddings=128,
+    )
     BertModel(config).save_pretrained(str(dest))
     tokenizer.save_pretrained(str(dest))
     return dest

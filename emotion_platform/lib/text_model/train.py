@@ -63,8 +63,9 @@ def class_weights(labels: np.ndarray, scheme: str) -> torch.Tensor:
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def epoch_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator,
-                  bucketing: bool = True, bucket_batches: int = 50) -> list[np.ndarray]:
+def epoch_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, bucketing: bool = True, bucket_batches: int = 50
+) -> list[np.ndarray]:
     """One epoch's batches of example indices, each example exactly once, in random order.
 
     With ``bucketing`` the shuffled examples are cut into chunks of ``bucket_batches`` batches and
@@ -112,8 +113,10 @@ def train_text_classifier(
         train = train.sample(config.max_train_examples, random_state=config.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir))
     network = AutoModelForSequenceClassification.from_pretrained(
-        str(base_model_dir), num_labels=len(EMOTIONS),
-        id2label=dict(enumerate(EMOTIONS)), label2id=dict(LABEL_TO_ID),
+        str(base_model_dir),
+        num_labels=len(EMOTIONS),
+        id2label=dict(enumerate(EMOTIONS)),
+        label2id=dict(LABEL_TO_ID),
     )
     model = TextEmotionModel(network, tokenizer, config.max_length, config.use_context)
     y_train, y_val = _labels(train), _labels(validation)
@@ -125,16 +128,16 @@ def train_text_classifier(
     )
     rng = np.random.default_rng(config.seed)
     texts, contexts = train["text"].tolist(), train["context"].tolist()
-    lengths = np.array([len(t) + (len(c or "") if config.use_context else 0) for t, c in zip(texts, contexts,
-                                                                                          strict=True)])
+    lengths = np.array(
+        [len(t) + (len(c or "") if config.use_context else 0) for t, c in zip(texts, contexts, strict=True)]
+    )
     best_state, best_f1, result = None, -1.0, TrainResult(model=model, config=asdict(config))
     started = time.perf_counter()
     epochs = Progress("training", config.epochs, "epochs", every_s=0.0)
     for epoch in range(1, config.epochs + 1):
         network.train()
         total_loss = 0.0
-        with Progress(f"epoch {epoch}/{config.epochs}", steps_per_epoch, "batches",
-                      every_s=report_every_s) as batches:
+        with Progress(f"epoch {epoch}/{config.epochs}", steps_per_epoch, "batches", every_s=report_every_s) as batches:
             for idx in epoch_batches(lengths, config.batch_size, rng, config.length_bucketing):
                 batch = model.encode([texts[i] for i in idx], [contexts[i] for i in idx])
                 loss = loss_fn(network(**batch).logits, torch.as_tensor(y_train[idx]))
@@ -148,9 +151,14 @@ def train_text_classifier(
         network.eval()
         val_logits = model.logits(validation["text"].tolist(), validation["context"].tolist())
         metrics = classification_metrics(y_val, softmax(val_logits))
-        row = {"epoch": epoch, "train_loss": total_loss / steps_per_epoch, "val_macro_f1": metrics["macro_f1"],
-               "val_weighted_f1": metrics["weighted_f1"], "val_accuracy": metrics["accuracy"],
-               "seconds": time.perf_counter() - started}
+        row = {
+            "epoch": epoch,
+            "train_loss": total_loss / steps_per_epoch,
+            "val_macro_f1": metrics["macro_f1"],
+            "val_weighted_f1": metrics["weighted_f1"],
+            "val_accuracy": metrics["accuracy"],
+            "seconds": time.perf_counter() - started,
+        }
         result.history.append(row)
         if on_epoch:
             on_epoch(row)
@@ -162,7 +170,8 @@ def train_text_classifier(
     network.eval()
     val_logits = model.logits(validation["text"].tolist(), validation["context"].tolist())
     model.temperature = fit_temperature(val_logits, y_val)
-    result.validation = classification_metrics(y_val, model.predict_proba(
-        validation["text"].tolist(), validation["context"].tolist()))
+    result.validation = classification_metrics(
+        y_val, model.predict_proba(validation["text"].tolist(), validation["context"].tolist())
+    )
     result.train_seconds = time.perf_counter() - started
     return result

@@ -68,15 +68,19 @@ class Transcriber(abc.ABC):
         for i, audio in enumerate(audios):
             duration = len(audio) / SAMPLE_RATE
             transcript = self._outcome(duration, speech[i], decoded.get(i))
-            transcripts.append(transcript.model_copy(update={
-                "duration_s": round(duration, 3),
-                "speech_s": round(speech[i].speech_s, 3),
-                "backend": self.backend,
-                "model": self.model_name,
-                "device": self.device,
-                # Batched work is shared: each recording is charged its share of the wall time.
-                "processing_s": round(elapsed * (duration / total_s if len(audios) > 1 else 1.0), 3),
-            }))
+            transcripts.append(
+                transcript.model_copy(
+                    update={
+                        "duration_s": round(duration, 3),
+                        "speech_s": round(speech[i].speech_s, 3),
+                        "backend": self.backend,
+                        "model": self.model_name,
+                        "device": self.device,
+                        # Batched work is shared: each recording is charged its share of the wall time.
+                        "processing_s": round(elapsed * (duration / total_s if len(audios) > 1 else 1.0), 3),
+                    }
+                )
+            )
         return transcripts
 
     @staticmethod
@@ -91,8 +95,9 @@ class Transcriber(abc.ABC):
                 duration,
             )
         language, segments = decoded
-        segments = [s.model_copy(update={"id": n}) for n, s in
-                    enumerate(s for s in segments if not is_hallucination(s))]
+        segments = [
+            s.model_copy(update={"id": n}) for n, s in enumerate(s for s in segments if not is_hallucination(s))
+        ]
         if not segments:
             return Transcript.empty(
                 "no_speech",

@@ -23,8 +23,9 @@ def cache_path(cache_dir: Path, key: str) -> Path:
     return Path(cache_dir) / f"transcripts-{key}.json"
 
 
-def clip_transcripts(paths: list[str], transcriber: Transcriber, cache_dir: Path, key: str,
-                     batch_size: int = 16, progress: bool = True) -> list[str]:
+def clip_transcripts(
+    paths: list[str], transcriber: Transcriber, cache_dir: Path, key: str, batch_size: int = 16, progress: bool = True
+) -> list[str]:
     """The transcript text of each audio file (segments joined; "" where no words were recognised).
 
     ``key`` names the transcriber (e.g. ``faster-whisper-tiny.en``): another transcriber is another cache.
@@ -38,8 +39,9 @@ def clip_transcripts(paths: list[str], transcriber: Transcriber, cache_dir: Path
     with Progress("transcripts", len(missing), "clips", reporters=None if progress else []) as done:
         for start in range(0, len(missing), batch_size):
             batch = missing[start : start + batch_size]
-            for (digest, _), transcript in zip(batch, transcriber.transcribe_many([load_clip(p) for _, p in batch]),
-                                               strict=True):
+            for (digest, _), transcript in zip(
+                batch, transcriber.transcribe_many([load_clip(p) for _, p in batch]), strict=True
+            ):
                 cached[digest] = " ".join(s.text.strip() for s in transcript.segments).strip()
             atomic.write_json(store, cached)
             done.advance(len(batch))

@@ -43,7 +43,9 @@ class FasterWhisperTranscriber(Transcriber):
         self.beam_size = beam_size
         self.batch_size = max(1, batch_size)
         self.model = WhisperModel(
-            str(model_dir), device=self.device, compute_type=compute_type,
+            str(model_dir),
+            device=self.device,
+            compute_type=compute_type,
             cpu_threads=cpu_threads or (os.cpu_count() or 1),
         )
         self.pipeline = BatchedInferencePipeline(self.model)
@@ -57,8 +59,12 @@ class FasterWhisperTranscriber(Transcriber):
             return []
         packed = pack(items)
         raw_segments, info = self.pipeline.transcribe(
-            packed.audio, language=self.language, beam_size=self.beam_size, word_timestamps=True,
-            batch_size=self.batch_size, vad_filter=False,
+            packed.audio,
+            language=self.language,
+            beam_size=self.beam_size,
+            word_timestamps=True,
+            batch_size=self.batch_size,
+            vad_filter=False,
             clip_timestamps=[{"start": start, "end": end} for start, end in packed.windows],
         )
         per_item: list[list[Segment]] = [[] for _ in items]
@@ -87,10 +93,17 @@ def split_sentences(segment: Segment) -> list[Segment]:
         pieces.append(current)
     if len(pieces) == 1:
         return [segment]
-    return [segment.model_copy(update={
-        "start": words[0].start, "end": max(words[-1].end, words[0].start + 0.01),
-        "text": " ".join(w.word for w in words), "words": words,
-    }) for words in pieces]
+    return [
+        segment.model_copy(
+            update={
+                "start": words[0].start,
+                "end": max(words[-1].end, words[0].start + 0.01),
+                "text": " ".join(w.word for w in words),
+                "words": words,
+            }
+        )
+        for words in pieces
+    ]
 
 
 def _unpack_segment(raw, packed: PackedAudio) -> list[tuple[int, Segment]]:
@@ -111,15 +124,18 @@ def _unpack_segment(raw, packed: PackedAudio) -> list[tuple[int, Segment]]:
         bounds = {item: (ws[0].start, ws[-1].end) for item, ws in words_by_item.items()}
     split = len(words_by_item) > 1
     return [
-        (item, Segment(
-            id=0,
-            start=bounds[item][0],
-            end=max(bounds[item][1], bounds[item][0] + 0.01),
-            text=" ".join(w.word for w in words) if split else raw.text.strip(),
-            words=words,
-            avg_logprob=round(raw.avg_logprob, 4),
-            no_speech_prob=round(raw.no_speech_prob, 4),
-            compression_ratio=round(raw.compression_ratio, 3),
-        ))
+        (
+            item,
+            Segment(
+                id=0,
+                start=bounds[item][0],
+                end=max(bounds[item][1], bounds[item][0] + 0.01),
+                text=" ".join(w.word for w in words) if split else raw.text.strip(),
+                words=words,
+                avg_logprob=round(raw.avg_logprob, 4),
+                no_speech_prob=round(raw.no_speech_prob, 4),
+                compression_ratio=round(raw.compression_ratio, 3),
+            ),
+        )
         for item, words in words_by_item.items()
     ]

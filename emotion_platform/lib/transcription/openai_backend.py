@@ -44,8 +44,12 @@ class OpenAIWhisperTranscriber(Transcriber):
                 end=round(float(s["end"]), 3),
                 text=s["text"].strip(),
                 words=[
-                    Word(word=w["word"].strip(), start=round(float(w["start"]), 3),
-                         end=round(float(w["end"]), 3), probability=round(float(w["probability"]), 4))
+                    Word(
+                        word=w["word"].strip(),
+                        start=round(float(w["start"]), 3),
+                        end=round(float(w["end"]), 3),
+                        probability=round(float(w["probability"]), 4),
+                    )
                     for w in s.get("words", [])
                 ],
                 avg_logprob=round(float(s["avg_logprob"]), 4),

@@ -36,7 +36,9 @@ def detect_speech(audio: np.ndarray, threshold: float = 0.5, min_speech_ms: int 
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     options = VadOptions(
-        threshold=threshold, min_speech_duration_ms=min_speech_ms, max_speech_duration_s=MAX_CHUNK_S,
+        threshold=threshold,
+        min_speech_duration_ms=min_speech_ms,
+        max_speech_duration_s=MAX_CHUNK_S,
         min_silence_duration_ms=160,
     )
     stamps = get_speech_timestamps(audio, options)

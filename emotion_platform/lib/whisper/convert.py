@@ -49,14 +49,24 @@ def _layers(v: dict, stack: str) -> int:
 
 
 def _block(out: dict, v: dict, dst: str, src: str, cross: bool) -> None:
-    _fused(out, [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"], v,
-           f"{src}/self_attention/linear_0", bias_names=[f"{dst}.attn.query", f"{dst}.attn.value"])
+    _fused(
+        out,
+        [f"{dst}.attn.query", f"{dst}.attn.key", f"{dst}.attn.value"],
+        v,
+        f"{src}/self_attention/linear_0",
+        bias_names=[f"{dst}.attn.query", f"{dst}.attn.value"],
+    )
     _linear(out, f"{dst}.attn.out", v, f"{src}/self_attention/linear_1")
     _norm(out, f"{dst}.attn_ln", v, f"{src}/self_attention/layer_norm")
     if cross:
         _linear(out, f"{dst}.cross_attn.query", v, f"{src}/attention/linear_0")
-        _fused(out, [f"{dst}.cross_attn.key", f"{dst}.cross_attn.value"], v, f"{src}/attention/linear_1",
-               bias_names=[f"{dst}.cross_attn.value"])
+        _fused(
+            out,
+            [f"{dst}.cross_attn.key", f"{dst}.cross_attn.value"],
+            v,
+            f"{src}/attention/linear_1",
+            bias_names=[f"{dst}.cross_attn.value"],
+        )
         _linear(out, f"{dst}.cross_attn.out", v, f"{src}/attention/linear_2")
         _norm(out, f"{dst}.cross_attn_ln", v, f"{src}/attention/layer_norm")
     _linear(out, f"{dst}.mlp.0", v, f"{src}/ffn/linear_0")

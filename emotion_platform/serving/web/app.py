@@ -79,31 +79,58 @@ def _found(backend: WebBackend, analysis_id: str) -> Analysis:
 
 
 def _detail(backend: WebBackend, analysis: Analysis) -> dict:
-    return analysis.summary() | {"result": analysis.result, "model_name": analysis.model_name,
-                                 "corrections": {c["segment_index"]: {"emotion": c["corrected"],
-                                                                      "reviewer": c["reviewer"]}
-                                                 for c in backend.store.corrections_of(analysis.id)}}
+    return analysis.summary() | {
+        "result": analysis.result,
+        "model_name": analysis.model_name,
+        "corrections": {
+            c["segment_index"]: {"emotion": c["corrected"], "reviewer": c["reviewer"]}
+            for c in backend.store.corrections_of(analysis.id)
+        },
+    }
 
 
 def csv_rows(analysis: Analysis, corrected: dict[int, str]) -> str:
     """The segments as CSV: times, text, fused emotion and confidence, each branch's top, any correction."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["start_s", "end_s", "text", "emotion", "confidence", "text_branch", "speech_branch",
-                     "face_branch", "corrected"])
+    writer.writerow(
+        [
+            "start_s",
+            "end_s",
+            "text",
+            "emotion",
+            "confidence",
+            "text_branch",
+            "speech_branch",
+            "face_branch",
+            "corrected",
+        ]
+    )
     for index, segment in enumerate((analysis.result or {}).get("segments", [])):
-        tops = [max(d, key=d.get) if d else "" for d in
-                (segment.get("text_branch"), segment.get("speech_branch"), segment.get("face_branch"))]
-        writer.writerow([segment["start"], segment["end"], segment.get("text", ""), segment.get("top") or "",
-                         segment.get("confidence") or "", *tops, corrected.get(index, "")])
+        tops = [
+            max(d, key=d.get) if d else ""
+            for d in (segment.get("text_branch"), segment.get("speech_branch"), segment.get("face_branch"))
+        ]
+        writer.writerow(
+            [
+                segment["start"],
+                segment["end"],
+                segment.get("text", ""),
+                segment.get("top") or "",
+                segment.get("confidence") or "",
+                *tops,
+                corrected.get(index, ""),
+            ]
+        )
     return out.getvalue()
 
 
 def build_web_app() -> FastAPI:
     app = FastAPI(title="emotion_platform page", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    templates = Environment(loader=PackageLoader("emotion_platform.serving.web", "templates"),
-                            autoescape=select_autoescape())
+    templates = Environment(
+        loader=PackageLoader("emotion_platform.serving.web", "templates"), autoescape=select_autoescape()
+    )
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
@@ -120,8 +147,14 @@ def build_web_app() -> FastAPI:
         if not key_is_accepted(body.key.strip(), backend.keys):
             return error_response(401, "unauthorized", "that API key is not one this service accepts")
         response = JSONResponse({"reviewer": body.reviewer})
-        response.set_cookie(COOKIE, backend.sessions.issue(key_id(body.key.strip()), body.reviewer.strip()),
-                            max_age=backend.sessions.max_age_s, httponly=True, samesite="strict", path="/ui")
+        response.set_cookie(
+            COOKIE,
+            backend.sessions.issue(key_id(body.key.strip()), body.reviewer.strip()),
+            max_age=backend.sessions.max_age_s,
+            httponly=True,
+            samesite="strict",
+            path="/ui",
+        )
         return response
 
     @app.delete("/api/session")
@@ -135,13 +168,13 @@ def build_web_app() -> FastAPI:
         return {"reviewer": who.reviewer}
 
     @app.post("/api/analyses", status_code=202)
-    def upload(file: Annotated[UploadFile, File()], backend: Backend,
-               who: Annotated[Session, Depends(identity)]) -> JSONResponse:
+    def upload(
+        file: Annotated[UploadFile, File()], backend: Backend, who: Annotated[Session, Depends(identity)]
+    ) -> JSONResponse:
         try:
             analysis = backend.accept_upload(file.file, file.filename or "upload", who.key_id)
         except (MediaRejected, StorageFull) as error:
-            return error_response(STATUS_BY_CODE.get(error.code, 422), error.code,
-                                  f"{file.filename!r}: {error.reason}")
+            return error_response(STATUS_BY_CODE.get(error.code, 422), error.code, f"{file.filename!r}: {error.reason}")
         return JSONResponse(analysis.summary(), status_code=202)
 
     @app.get("/api/analyses")
@@ -172,8 +205,9 @@ def build_web_app() -> FastAPI:
         return FileResponse(path, media_type="image/jpeg")
 
     @app.get("/api/analyses/{analysis_id}/export.{fmt}")
-    def export(analysis_id: str, fmt: Literal["json", "csv"], backend: Backend,
-               _: Annotated[Session, Depends(identity)]) -> Response:
+    def export(
+        analysis_id: str, fmt: Literal["json", "csv"], backend: Backend, _: Annotated[Session, Depends(identity)]
+    ) -> Response:
         analysis = _found(backend, analysis_id)
         if analysis.status != DONE:
             raise HTTPException(409, "the analysis has not finished yet")
@@ -185,8 +219,9 @@ def build_web_app() -> FastAPI:
         return Response(csv_rows(analysis, corrected), media_type="text/csv", headers=disposition)
 
     @app.put("/api/analyses/{analysis_id}/segments/{index}/correction")
-    def correct(analysis_id: str, index: int, body: Correction, backend: Backend,
-                who: Annotated[Session, Depends(identity)]) -> dict:
+    def correct(
+        analysis_id: str, index: int, body: Correction, backend: Backend, who: Annotated[Session, Depends(identity)]
+    ) -> dict:
         analysis = _found(backend, analysis_id)
         segments = (analysis.result or {}).get("segments", [])
         if analysis.status != DONE or not 0 <= index < len(segments):

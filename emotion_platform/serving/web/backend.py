@@ -51,9 +51,15 @@ class WebBackend:
         except Exception:
             shutil.rmtree(folder, ignore_errors=True)
             raise
-        analysis = self.store.create(filename=filename, media_path=str(target), size_bytes=target.stat().st_size,
-                                     media_kind="video" if info.has_video else "audio", sha256=digest.hexdigest(),
-                                     owner=owner, analysis_id=analysis_id)
+        analysis = self.store.create(
+            filename=filename,
+            media_path=str(target),
+            size_bytes=target.stat().st_size,
+            media_kind="video" if info.has_video else "audio",
+            sha256=digest.hexdigest(),
+            owner=owner,
+            analysis_id=analysis_id,
+        )
         self.runner.submit(analysis.id)
         return analysis
 
@@ -68,18 +74,22 @@ class WebBackend:
 def analyse_with(bundle, transcriber, limits: UploadLimits, model: dict) -> Analyse:
     """The job of one analysis: the service's own media path over the stored upload, plus, for a video,
     the face crops its face evidence came from (kept beside the upload)."""
+
     def analyse(analysis: Analysis) -> tuple[dict, dict]:
         media = Path(analysis.media_path)
         result = classify_media(media, bundle, transcriber, limits)
         if result["media"]["has_video"]:
-            result["face_crops"] = save_face_crops(media, result, media.parent / FACES_DIR, limits.frame_rate,
-                                                   limits.frame_max_side)
+            result["face_crops"] = save_face_crops(
+                media, result, media.parent / FACES_DIR, limits.frame_rate, limits.frame_max_side
+            )
         return result, model
+
     return analyse
 
 
-def build_backend(store_url: str, media_dir: Path, limits: UploadLimits, keys: frozenset[str], analyse: Analyse,
-                  threads: int = 1) -> WebBackend:
+def build_backend(
+    store_url: str, media_dir: Path, limits: UploadLimits, keys: frozenset[str], analyse: Analyse, threads: int = 1
+) -> WebBackend:
     """A backend whose runner has already picked up what dead workers left unfinished."""
     store = HistoryStore(store_url)
     runner = JobRunner(store, analyse, threads=threads)

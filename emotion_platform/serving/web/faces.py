@@ -31,8 +31,15 @@ def face_boxes(result: dict, limit: int = MAX_CROPS) -> list[dict]:
         evidence = segment.get("face_evidence") or {}
         for frame in evidence.get("per_frame", []):
             for face in frame.get("faces", []):
-                found.append({"segment": index, "t": frame["t"], "box": face["box"], "angle": face.get("angle", 0.0),
-                              "top": face.get("top")})
+                found.append(
+                    {
+                        "segment": index,
+                        "t": frame["t"],
+                        "box": face["box"],
+                        "angle": face.get("angle", 0.0),
+                        "top": face.get("top"),
+                    }
+                )
     if len(found) > limit:  # spread over the whole video rather than its first seconds
         step = len(found) / limit
         found = [found[int(i * step)] for i in range(limit)]
@@ -59,7 +66,7 @@ def save_face_crops(video: Path, result: dict, dest: Path, fps: float, max_side:
             if face["angle"]:
                 image = rotate(image, face["angle"])  # as the detector turned the frame before cutting
             x, y, bw, bh = face["box"]
-            crop = image[max(0, y): y + bh, max(0, x): x + bw]
+            crop = image[max(0, y) : y + bh, max(0, x) : x + bw]
             if crop.size == 0:
                 continue
             n = counts[face["segment"]] = counts.get(face["segment"], 0) + 1

@@ -21,7 +21,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 analyses = sa.Table(
-    "web_analyses", metadata,
+    "web_analyses",
+    metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -44,7 +45,8 @@ analyses = sa.Table(
 )
 
 corrections = sa.Table(
-    "web_corrections", metadata,
+    "web_corrections",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("analysis_id", sa.String(32), sa.ForeignKey("web_analyses.id", ondelete="CASCADE"), nullable=False),
     sa.Column("segment_index", sa.Integer, nullable=False),
@@ -95,10 +97,20 @@ class Analysis:
     def summary(self) -> dict[str, Any]:
         """What the page needs to list or follow it (no segments)."""
         dominant = (self.result or {}).get("summary", {}).get("dominant")
-        return {"id": self.id, "created_at": self.created_at.isoformat(), "filename": self.filename,
-                "media_kind": self.media_kind, "size_bytes": self.size_bytes, "status": self.status,
-                "stage": self.stage, "progress": round(self.progress, 3), "error_code": self.error_code,
-                "message": self.message, "model_version": self.model_version, "dominant": dominant}
+        return {
+            "id": self.id,
+            "created_at": self.created_at.isoformat(),
+            "filename": self.filename,
+            "media_kind": self.media_kind,
+            "size_bytes": self.size_bytes,
+            "status": self.status,
+            "stage": self.stage,
+            "progress": round(self.progress, 3),
+            "error_code": self.error_code,
+            "message": self.message,
+            "model_version": self.model_version,
+            "dominant": dominant,
+        }
 
 
 def _row_to_analysis(row: sa.Row) -> Analysis:
@@ -119,15 +131,37 @@ class HistoryStore:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         create_tables(self.engine)
 
-    def create(self, *, filename: str, media_path: str, media_kind: str, size_bytes: int, sha256: str,
-               owner: str, analysis_id: str | None = None) -> Analysis:
+    def create(
+        self,
+        *,
+        filename: str,
+        media_path: str,
+        media_kind: str,
+        size_bytes: int,
+        sha256: str,
+        owner: str,
+        analysis_id: str | None = None,
+    ) -> Analysis:
         now = _now()
         analysis_id = analysis_id or uuid.uuid4().hex
         with self.engine.begin() as conn:
-            conn.execute(analyses.insert().values(
-                id=analysis_id, created_at=now, updated_at=now, filename=filename, media_path=media_path,
-                media_kind=media_kind, size_bytes=size_bytes, sha256=sha256, owner=owner, status=QUEUED,
-                stage="queued", progress=0.0, attempts=0))
+            conn.execute(
+                analyses.insert().values(
+                    id=analysis_id,
+                    created_at=now,
+                    updated_at=now,
+                    filename=filename,
+                    media_path=media_path,
+                    media_kind=media_kind,
+                    size_bytes=size_bytes,
+                    sha256=sha256,
+                    owner=owner,
+                    status=QUEUED,
+                    stage="queued",
+                    progress=0.0,
+                    attempts=0,
+                )
+            )
         return self.get(analysis_id)
 
     def get(self, analysis_id: str) -> Analysis | None:
@@ -143,36 +177,62 @@ class HistoryStore:
     def claim(self, analysis_id: str, worker: str) -> bool:
         """Mark a queued job running on ``worker``; False if another worker has it already."""
         with self.engine.begin() as conn:
-            done = conn.execute(analyses.update().where(analyses.c.id == analysis_id, analyses.c.status == QUEUED)
-                                .values(status=RUNNING, worker=worker, stage="starting", updated_at=_now(),
-                                        attempts=analyses.c.attempts + 1))
+            done = conn.execute(
+                analyses.update()
+                .where(analyses.c.id == analysis_id, analyses.c.status == QUEUED)
+                .values(
+                    status=RUNNING, worker=worker, stage="starting", updated_at=_now(), attempts=analyses.c.attempts + 1
+                )
+            )
         return done.rowcount == 1
 
     def progress(self, analysis_id: str, stage: str, fraction: float) -> None:
         with self.engine.begin() as conn:
-            conn.execute(analyses.update().where(analyses.c.id == analysis_id, analyses.c.status == RUNNING)
-                         .values(stage=stage, progress=max(0.0, min(1.0, fraction)), updated_at=_now()))
+            conn.execute(
+                analyses.update()
+                .where(analyses.c.id == analysis_id, analyses.c.status == RUNNING)
+                .values(stage=stage, progress=max(0.0, min(1.0, fraction)), updated_at=_now())
+            )
 
     def finish(self, analysis_id: str, result: dict, model: dict) -> None:
         with self.engine.begin() as conn:
-            conn.execute(analyses.update().where(analyses.c.id == analysis_id).values(
-                status=DONE, stage="done", progress=1.0, result=json.dumps(result), updated_at=_now(),
-                model_name=model.get("name"), model_version=model.get("version"), error_code=None, message=None))
+            conn.execute(
+                analyses.update()
+                .where(analyses.c.id == analysis_id)
+                .values(
+                    status=DONE,
+                    stage="done",
+                    progress=1.0,
+                    result=json.dumps(result),
+                    updated_at=_now(),
+                    model_name=model.get("name"),
+                    model_version=model.get("version"),
+                    error_code=None,
+                    message=None,
+                )
+            )
 
     def fail(self, analysis_id: str, code: str, message: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(analyses.update().where(analyses.c.id == analysis_id).values(
-                status=FAILED, stage="failed", error_code=code, message=message, updated_at=_now()))
+            conn.execute(
+                analyses.update()
+                .where(analyses.c.id == analysis_id)
+                .values(status=FAILED, stage="failed", error_code=code, message=message, updated_at=_now())
+            )
 
     def requeue(self, analysis_id: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(analyses.update().where(analyses.c.id == analysis_id).values(
-                status=QUEUED, stage="queued", progress=0.0, worker=None, updated_at=_now()))
+            conn.execute(
+                analyses.update()
+                .where(analyses.c.id == analysis_id)
+                .values(status=QUEUED, stage="queued", progress=0.0, worker=None, updated_at=_now())
+            )
 
     def unfinished(self) -> list[Analysis]:
         with self.engine.connect() as conn:
-            rows = conn.execute(analyses.select().where(analyses.c.status.in_(UNFINISHED))
-                                .order_by(analyses.c.created_at)).all()
+            rows = conn.execute(
+                analyses.select().where(analyses.c.status.in_(UNFINISHED)).order_by(analyses.c.created_at)
+            ).all()
         return [_row_to_analysis(r) for r in rows]
 
     def delete(self, analysis_id: str) -> Analysis | None:
@@ -184,21 +244,31 @@ class HistoryStore:
                 conn.execute(analyses.delete().where(analyses.c.id == analysis_id))
         return found
 
-    def correct(self, analysis_id: str, segment_index: int, corrected: str, reviewer: str,
-                reviewer_key: str) -> dict:
+    def correct(self, analysis_id: str, segment_index: int, corrected: str, reviewer: str, reviewer_key: str) -> dict:
         """Record (or replace) a reviewer's emotion for one segment of a finished analysis."""
         analysis = self.get(analysis_id)
         if analysis is None or analysis.result is None:
             raise KeyError(analysis_id)
         segment = analysis.result["segments"][segment_index]
-        record = {"analysis_id": analysis_id, "segment_index": segment_index, "start_s": segment["start"],
-                  "end_s": segment["end"], "text": segment.get("text", ""),
-                  "predicted": segment.get("top") or "",
-                  "corrected": corrected, "reviewer": reviewer, "reviewer_key": reviewer_key,
-                  "model_version": analysis.model_version, "created_at": _now()}
+        record = {
+            "analysis_id": analysis_id,
+            "segment_index": segment_index,
+            "start_s": segment["start"],
+            "end_s": segment["end"],
+            "text": segment.get("text", ""),
+            "predicted": segment.get("top") or "",
+            "corrected": corrected,
+            "reviewer": reviewer,
+            "reviewer_key": reviewer_key,
+            "model_version": analysis.model_version,
+            "created_at": _now(),
+        }
         with self.engine.begin() as conn:
-            conn.execute(corrections.delete().where(corrections.c.analysis_id == analysis_id,
-                                                    corrections.c.segment_index == segment_index))
+            conn.execute(
+                corrections.delete().where(
+                    corrections.c.analysis_id == analysis_id, corrections.c.segment_index == segment_index
+                )
+            )
             conn.execute(corrections.insert().values(**record))
         return record
 
@@ -211,8 +281,11 @@ class HistoryStore:
 
     def reviewed(self) -> list[dict]:
         """Every correction with its analysis's media identity (sha256, file name): training material."""
-        query = (sa.select(corrections, analyses.c.sha256, analyses.c.filename, analyses.c.media_path)
-                 .join(analyses, analyses.c.id == corrections.c.analysis_id).order_by(corrections.c.id))
+        query = (
+            sa.select(corrections, analyses.c.sha256, analyses.c.filename, analyses.c.media_path)
+            .join(analyses, analyses.c.id == corrections.c.analysis_id)
+            .order_by(corrections.c.id)
+        )
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query).all()]
 

@@ -54,8 +54,14 @@ def overall_fraction(update: ProgressUpdate) -> float:
 class JobRunner:
     """A small pool of analysis threads in one worker process."""
 
-    def __init__(self, store: HistoryStore, analyse: Analyse, threads: int = 1, max_attempts: int = 2,
-                 stale_after_s: float = 900.0) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        analyse: Analyse,
+        threads: int = 1,
+        max_attempts: int = 2,
+        stale_after_s: float = 900.0,
+    ) -> None:
         self.store = store
         self.analyse = analyse
         self.max_attempts = max_attempts
@@ -84,8 +90,12 @@ class JobRunner:
                 logger.info("analysis refused: %s", error.code)
             except Exception as error:  # the job fails with a sentence; the worker goes on with the next one
                 logger.exception("analysis failed")
-                self.store.fail(analysis_id, "internal", f"the analysis stopped unexpectedly ({type(error).__name__})"
-                                "; upload the file again, and tell the operators if it happens again")
+                self.store.fail(
+                    analysis_id,
+                    "internal",
+                    f"the analysis stopped unexpectedly ({type(error).__name__})"
+                    "; upload the file again, and tell the operators if it happens again",
+                )
             else:
                 self.store.finish(analysis_id, result, model)
                 logger.info("analysis done: %d segments", len(result.get("segments", [])))
@@ -95,12 +105,17 @@ class JobRunner:
         now = dt.datetime.now(dt.UTC)
         picked = []
         for analysis in self.store.unfinished():
-            if analysis.status == RUNNING and not worker_is_gone(analysis.worker, now, analysis.updated_at,
-                                                                 self.stale_after_s):
+            if analysis.status == RUNNING and not worker_is_gone(
+                analysis.worker, now, analysis.updated_at, self.stale_after_s
+            ):
                 continue
             if analysis.status == RUNNING and analysis.attempts >= self.max_attempts:
-                self.store.fail(analysis.id, "interrupted", f"the analysis of {analysis.filename!r} was interrupted "
-                                f"{analysis.attempts} times; upload the file again")
+                self.store.fail(
+                    analysis.id,
+                    "interrupted",
+                    f"the analysis of {analysis.filename!r} was interrupted "
+                    f"{analysis.attempts} times; upload the file again",
+                )
                 continue
             if analysis.status == RUNNING:
                 self.store.requeue(analysis.id)

@@ -34,8 +34,12 @@ def _run_observation(root: Path, instance: dg.DagsterInstance) -> dg.ExecuteInPr
 def _observe(root: Path, instance: dg.DagsterInstance) -> dict[str, str]:
     result = _run_observation(root, instance)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return {key.to_user_string(): instance.fetch_observations(key, limit=1).records[0]
-            .asset_observation.tags["dagster/data_version"] for key in DATASET_KEYS}
+    return {
+        key.to_user_string(): instance.fetch_observations(key, limit=1)
+        .records[0]
+        .asset_observation.tags["dagster/data_version"]
+        for key in DATASET_KEYS
+    }
 
 
 def test_each_dataset_is_versioned_by_its_dvc_hash(tmp_path: Path) -> None:

@@ -41,8 +41,12 @@ from emotion_platform_tests.small_bundle import small_bundle
 MODEL = "emotion-drift-test"
 SAME_DAY, SHIFT_DAY = "2026-11-20", "2026-11-21"
 WINDOW, REFERENCE_ROWS, SEED = 32, 160, 3
-PROFILE_CONFIG = {"sources": ["ravdess_speech"], "max_rows_per_source": REFERENCE_ROWS, "seed": SEED,
-                  "embedding_components": 8}
+PROFILE_CONFIG = {
+    "sources": ["ravdess_speech"],
+    "max_rows_per_source": REFERENCE_ROWS,
+    "seed": SEED,
+    "embedding_components": 8,
+}
 
 
 def datasets_dir() -> Path:
@@ -68,12 +72,25 @@ def _write_media(root: Path, bundle: EmotionBundle, clips: pd.DataFrame, day: st
         media_id = f"{prefix}{i:03d}"
         audio = load_clip(clip.audio_path)
         duration = audio.size / SAMPLE_RATE
-        transcript = Transcript(status="ok", language="en", duration_s=duration, segments=[
-            Segment(id=0, start=0.0, end=duration, text=clip.text, avg_logprob=-0.2, no_speech_prob=0.01)])
+        transcript = Transcript(
+            status="ok",
+            language="en",
+            duration_s=duration,
+            segments=[Segment(id=0, start=0.0, end=duration, text=clip.text, avg_logprob=-0.2, no_speech_prob=0.01)],
+        )
         found = media_features(bundle, transcript, audio, media_id)
         path = found.save(features_path(root, media_id))
-        _write_record(root, {"media_id": media_id, "model_version": "1", "transcript_status": "ok",
-                             "segments": segment_emotions(bundle, found), "features": str(path)}, noon + i)
+        _write_record(
+            root,
+            {
+                "media_id": media_id,
+                "model_version": "1",
+                "transcript_status": "ok",
+                "segments": segment_emotions(bundle, found),
+                "features": str(path),
+            },
+            noon + i,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -91,18 +108,29 @@ def platform(tmp_path_factory):
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
         "datasets": DatasetsResource(root=str(datasets_dir()), feature_cache=str(feature_cache())),
         "champion": ChampionModelResource(tracking_uri=uri, model_name=MODEL),
-        "drift_monitor": DriftMonitorResource(tracking_uri=uri, artifact_root=str(root / "artifacts"),
-                                              experiment="drift-test-reports"),
+        "drift_monitor": DriftMonitorResource(
+            tracking_uri=uri, artifact_root=str(root / "artifacts"), experiment="drift-test-reports"
+        ),
     }
     with dg.instance_for_test() as instance:
-        yield {"root": root, "uri": uri, "resources": resources, "instance": instance, "bundle": bundle,
-               "data": root / "data"}
+        yield {
+            "root": root,
+            "uri": uri,
+            "resources": resources,
+            "instance": instance,
+            "bundle": bundle,
+            "data": root / "data",
+        }
 
 
 def _report(platform, day: str):
-    result = dg.materialize([training_examples, splits, reference_profile, drift_report], selection=[drift_report],
-                            partition_key=day,
-                            instance=platform["instance"], resources=platform["resources"])
+    result = dg.materialize(
+        [training_examples, splits, reference_profile, drift_report],
+        selection=[drift_report],
+        partition_key=day,
+        instance=platform["instance"],
+        resources=platform["resources"],
+    )
     check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "drift_check")
     return result, check
 
@@ -110,10 +138,18 @@ def _report(platform, day: str):
 def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     instance, resources = platform["instance"], platform["resources"]
     data_config = {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"], "seed": 13}
-    built = dg.materialize([training_examples, splits, reference_profile], instance=instance, resources=resources,
-                           run_config={"ops": {"training_examples": {"config": data_config},
-                                               "splits": {"config": data_config},
-                                               "reference_profile": {"config": PROFILE_CONFIG}}})
+    built = dg.materialize(
+        [training_examples, splits, reference_profile],
+        instance=instance,
+        resources=resources,
+        run_config={
+            "ops": {
+                "training_examples": {"config": data_config},
+                "splits": {"config": data_config},
+                "reference_profile": {"config": PROFILE_CONFIG},
+            }
+        },
+    )
     assert built.success
     folder = Path(built.asset_value("reference_profile"))
     assert folder.name == f"{MODEL}-v1" and (folder / "profile.parquet").exists()
@@ -122,7 +158,9 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     client = mlflow.tracking.MlflowClient(platform["uri"], registry_uri=platform["uri"])
     model_run = client.get_model_version(MODEL, "1").run_id
     assert {a.path for a in client.list_artifacts(model_run, "drift_reference")} >= {
-        "drift_reference/profile.parquet", "drift_reference/reducer.npz"}
+        "drift_reference/profile.parquet",
+        "drift_reference/reducer.npz",
+    }
 
     train = pd.read_parquet(built.asset_value("splits"))
     train = train[(train["split"] == "train") & (train["source"] == "ravdess_speech")]
@@ -133,8 +171,16 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     _write_media(platform["data"], platform["bundle"], emodb, SHIFT_DAY, "emodb-")
     # A prediction record whose features file is gone: its segments are not profiled (nothing is recomputed).
     noon = dt.datetime.fromisoformat(SAME_DAY).replace(hour=12, tzinfo=dt.UTC).timestamp()
-    _write_record(platform["data"], {"media_id": "no-features", "model_version": "1", "transcript_status": "ok",
-                                     "segments": [{"start": 0.0, "end": 2.0, "text": "Hello there."}]}, noon + 900)
+    _write_record(
+        platform["data"],
+        {
+            "media_id": "no-features",
+            "model_version": "1",
+            "transcript_status": "ok",
+            "segments": [{"start": 0.0, "end": 2.0, "text": "Hello there."}],
+        },
+        noon + 900,
+    )
     assert not (platform["data"] / "media" / "audio").exists()  # no decoded audio to fall back on
 
     sensor = build_drift_retraining_sensor(training_job, cooldown_hours=12)
@@ -158,8 +204,7 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     assert metadata["dataset_drift"].value is True and "duration_s" in metadata["summary"].value
     mlflow_run = client.get_run(metadata["mlflow_run_id"].value)
     assert mlflow_run.data.metrics["dataset_drift"] == 1.0
-    assert "drift_report/report.html" in {a.path for a in client.list_artifacts(mlflow_run.info.run_id,
-                                                                                  "drift_report")}
+    assert "drift_report/report.html" in {a.path for a in client.list_artifacts(mlflow_run.info.run_id, "drift_report")}
 
     tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=tick.cursor))
     assert len(tick.run_requests) == 1

@@ -134,8 +134,9 @@ _failing_media_pipeline = dg.GraphDefinition(name=media_pipeline_job.name, node_
 
 
 def _failed_run(instance: dg.DagsterInstance, key: str) -> None:
-    result = _failing_media_pipeline.execute_in_process(instance=instance, raise_on_error=False,
-                                                        tags={"dagster/partition": key})
+    result = _failing_media_pipeline.execute_in_process(
+        instance=instance, raise_on_error=False, tags={"dagster/partition": key}
+    )
     assert not result.success
 
 
@@ -166,12 +167,16 @@ def test_a_run_whose_process_died_is_marked_failed_and_its_partition_requested(s
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(media_partitions.name, ["orphaned", "running"])
         host = process_tags()[HOST_TAG]
-        orphaned = instance.create_run_for_job(media_pipeline_job.resolve(
-            asset_graph=_asset_graph()), status=dg.DagsterRunStatus.STARTED,
-            tags={"dagster/partition": "orphaned", PID_TAG: str(_dead_pid()), HOST_TAG: host})
-        instance.create_run_for_job(media_pipeline_job.resolve(asset_graph=_asset_graph()),
-                                    status=dg.DagsterRunStatus.STARTED,
-                                    tags={"dagster/partition": "running", **process_tags()})
+        orphaned = instance.create_run_for_job(
+            media_pipeline_job.resolve(asset_graph=_asset_graph()),
+            status=dg.DagsterRunStatus.STARTED,
+            tags={"dagster/partition": "orphaned", PID_TAG: str(_dead_pid()), HOST_TAG: host},
+        )
+        instance.create_run_for_job(
+            media_pipeline_job.resolve(asset_graph=_asset_graph()),
+            status=dg.DagsterRunStatus.STARTED,
+            tags={"dagster/partition": "running", **process_tags()},
+        )
 
         result = tick(instance, storage)
 

@@ -13,18 +13,33 @@ from emotion_platform.resources.mlflow import DatasetsResource
 from emotion_platform.serving.web.history import HistoryStore
 from emotion_platform.settings import PlatformSettings
 
-RESULT = {"segments": [
-    {"start": 0.0, "end": 2.1, "text": "I can't believe you kept this from me.", "top": "neutral", "confidence": 0.4},
-    {"start": 2.1, "end": 3.0, "text": "", "top": "neutral", "confidence": 0.5},
-    {"start": 3.0, "end": 6.2, "text": "What a wonderful surprise this is!", "top": "joy", "confidence": 0.6}],
-    "summary": {"dominant": "neutral"}}
+RESULT = {
+    "segments": [
+        {
+            "start": 0.0,
+            "end": 2.1,
+            "text": "I can't believe you kept this from me.",
+            "top": "neutral",
+            "confidence": 0.4,
+        },
+        {"start": 2.1, "end": 3.0, "text": "", "top": "neutral", "confidence": 0.5},
+        {"start": 3.0, "end": 6.2, "text": "What a wonderful surprise this is!", "top": "joy", "confidence": 0.6},
+    ],
+    "summary": {"dominant": "neutral"},
+}
 
 
 def test_a_correction_becomes_a_training_example_never_tested_on(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'history.sqlite'}"
     store = HistoryStore(url)
-    analysis = store.create(filename="call.wav", media_path=str(tmp_path / "call.wav"), media_kind="audio",
-                            size_bytes=1, sha256="c0ffee" * 10 + "abcd", owner="key1")
+    analysis = store.create(
+        filename="call.wav",
+        media_path=str(tmp_path / "call.wav"),
+        media_kind="audio",
+        size_bytes=1,
+        sha256="c0ffee" * 10 + "abcd",
+        owner="key1",
+    )
     store.claim(analysis.id, "worker")
     store.finish(analysis.id, RESULT, {"name": "emotion-model", "version": "7"})
     store.correct(analysis.id, 0, "anger", "Ana", "key1")
@@ -33,17 +48,22 @@ def test_a_correction_becomes_a_training_example_never_tested_on(tmp_path) -> No
     settings = PlatformSettings()
     resources = {
         "storage": StorageResource(root=str(tmp_path / "data"), inbox=str(tmp_path / "inbox")),
-        "datasets": DatasetsResource(root=str(settings.datasets_dir),
-                                     feature_cache=str(settings.cache_dir / "features"),
-                                     model_cache=str(settings.cache_dir)),
+        "datasets": DatasetsResource(
+            root=str(settings.datasets_dir),
+            feature_cache=str(settings.cache_dir / "features"),
+            model_cache=str(settings.cache_dir),
+        ),
         "review_store": ReviewStoreResource(url=url),
     }
     config = {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"]}
 
     with dg.instance_for_test() as instance:
-        result = dg.materialize([reviewed_labels, training_examples, splits], instance=instance, resources=resources,
-                                run_config={"ops": {"training_examples": {"config": config},
-                                                    "splits": {"config": config}}})
+        result = dg.materialize(
+            [reviewed_labels, training_examples, splits],
+            instance=instance,
+            resources=resources,
+            run_config={"ops": {"training_examples": {"config": config}, "splits": {"config": config}}},
+        )
     assert result.success
     reviewed = pd.read_parquet(result.asset_value("reviewed_labels"))
     assert list(reviewed["label"]) == ["anger", "surprise"]

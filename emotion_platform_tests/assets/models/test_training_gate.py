@@ -30,8 +30,17 @@ from emotion_platform.resources.mlflow import (
 from emotion_platform.settings import PlatformSettings
 
 ASSETS = [*TRAINING_ASSETS, *TRAINING_CHECKS]
-SMALL = {"max_train_examples": 300, "max_validation_examples": 120, "epochs": 1, "learning_rate": 2e-4,
-         "max_length": 48, "batch_size": 16, "max_speech_examples": 120, "flat_voice_lines": 30, "spoken_lines": 40}
+SMALL = {
+    "max_train_examples": 300,
+    "max_validation_examples": 120,
+    "epochs": 1,
+    "learning_rate": 2e-4,
+    "max_length": 48,
+    "batch_size": 16,
+    "max_speech_examples": 120,
+    "flat_voice_lines": 30,
+    "spoken_lines": 40,
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,32 +49,43 @@ def platform(tmp_path_factory):
     uri = f"sqlite:///{root / 'mlflow.db'}"
     resources = {
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
-        "datasets": DatasetsResource(root=str(PlatformSettings().datasets_dir),
-                                     feature_cache=str(PlatformSettings().cache_dir / "features"),
-                                     model_cache=str(PlatformSettings().cache_dir)),
-        "mlflow": mlflow_tracking_resource.configured({
-            "experiment_name": "test-emotion", "mlflow_tracking_uri": uri,
-            "artifact_root": str(root / "artifacts")}),
+        "datasets": DatasetsResource(
+            root=str(PlatformSettings().datasets_dir),
+            feature_cache=str(PlatformSettings().cache_dir / "features"),
+            model_cache=str(PlatformSettings().cache_dir),
+        ),
+        "mlflow": mlflow_tracking_resource.configured(
+            {"experiment_name": "test-emotion", "mlflow_tracking_uri": uri, "artifact_root": str(root / "artifacts")}
+        ),
         "model_registry": ModelRegistryResource(tracking_uri=uri, model_name="emotion-text-test"),
         "promotion_policy": PromotionPolicyResource(min_weighted_f1=0.05, max_p95_latency_ms=2000, tolerance=0.0),
-        "transcriber": TranscriberResource(backend="faster-whisper", model="tiny.en", device="cpu",
-                                           cache_dir=str(PlatformSettings().cache_dir)),
+        "transcriber": TranscriberResource(
+            backend="faster-whisper", model="tiny.en", device="cpu", cache_dir=str(PlatformSettings().cache_dir)
+        ),
     }
     with dg.instance_for_test() as instance:
         yield {"resources": resources, "instance": instance, "uri": uri, "root": root}
 
 
 def train(platform, model_config: dict, selection=None):
-    run_config = {"ops": {
-        "training_examples": {"config": {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"]}},
-        "splits": {"config": {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"]}},
-        "emotion_model": {"config": model_config},
-        "model_evaluation": {"config": {"max_test_examples": 250, "latency_examples": 10}},
-    }}
+    run_config = {
+        "ops": {
+            "training_examples": {"config": {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"]}},
+            "splits": {"config": {"text_sources": ["meld"], "speech_sources": ["ravdess_speech"]}},
+            "emotion_model": {"config": model_config},
+            "model_evaluation": {"config": {"max_test_examples": 250, "latency_examples": 10}},
+        }
+    }
     if selection is not None:
         run_config["ops"] = {k: v for k, v in run_config["ops"].items() if k in ("emotion_model", "model_evaluation")}
-    result = dg.materialize(ASSETS, instance=platform["instance"], resources=platform["resources"],
-                            run_config=run_config, raise_on_error=False, selection=selection)
+    result = dg.materialize(
+        ASSETS,
+        instance=platform["instance"],
+        resources=platform["resources"],
+        run_config=run_config,
+        raise_on_error=False,
+        selection=selection,
+    )
     mlflow.end_run()  # dagster-mlflow's hook ends runs of jobs; materialize() has no hooks
     return result
 
@@ -160,8 +180,12 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
     }
     outcomes = {}
     for name, key in keys.items():
-        result = dg.materialize([media, transcripts, features, segment_emotions, media_emotions], partition_key=key,
-                                instance=instance, resources=resources)
+        result = dg.materialize(
+            [media, transcripts, features, segment_emotions, media_emotions],
+            partition_key=key,
+            instance=instance,
+            resources=resources,
+        )
         assert result.success
         outcomes[name] = result
     speech = outcomes[librivox[0].path.name]

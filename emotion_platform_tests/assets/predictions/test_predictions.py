@@ -60,8 +60,11 @@ def _ingest(storage, source: Path) -> str:
 
 
 def _materializations(instance, asset: str, key: str) -> int:
-    return len(instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]), limit=100).records)
+    return len(
+        instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[key]), limit=100
+        ).records
+    )
 
 
 def assert_confidence(segment: dict) -> None:
@@ -79,8 +82,12 @@ def test_silent_talking_head_gets_face_based_emotions(storage, samples, fast_tra
     key = _ingest(storage, samples["talking_head.mp4"])
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("media_files", [key])
-        result = dg.materialize(PIPELINE, partition_key=key, instance=instance,
-                                resources={"storage": storage, "transcriber": fast_transcriber, "champion": champion})
+        result = dg.materialize(
+            PIPELINE,
+            partition_key=key,
+            instance=instance,
+            resources={"storage": storage, "transcriber": fast_transcriber, "champion": champion},
+        )
     assert result.success
     record = json.loads(Path(result.asset_value("segment_emotions")).read_text())
     assert record["transcript_status"] == "no_audio" and record["face_model"].startswith("PyEmotion==1.0.0")
@@ -103,8 +110,7 @@ def test_silent_talking_head_gets_face_based_emotions(storage, samples, fast_tra
     assert summary["timeline"].value.startswith("![emotion timeline](data:image/png;base64,")
 
 
-def test_features_are_computed_once_and_read_by_the_predictions(storage, librivox, fast_transcriber,
-                                                                champion) -> None:
+def test_features_are_computed_once_and_read_by_the_predictions(storage, librivox, fast_transcriber, champion) -> None:
     key = _ingest(storage, librivox[0].path)
     resources = {"storage": storage, "transcriber": fast_transcriber, "champion": champion}
     with dg.instance_for_test() as instance:
@@ -137,8 +143,13 @@ def test_features_are_computed_once_and_read_by_the_predictions(storage, librivo
 
         # The decoded audio is gone: segment_emotions is read from the stored features, not recomputed.
         storage.media_store.audio_path(key).unlink()
-        again = dg.materialize(PIPELINE, partition_key=key, instance=instance, resources=resources,
-                               selection=[segment_emotions, media_emotions])
+        again = dg.materialize(
+            PIPELINE,
+            partition_key=key,
+            instance=instance,
+            resources=resources,
+            selection=[segment_emotions, media_emotions],
+        )
         assert again.success
         assert json.loads(Path(again.asset_value("segment_emotions")).read_text()) == record
         assert _materializations(instance, "features", key) == 1
@@ -148,8 +159,14 @@ def test_features_are_computed_once_and_read_by_the_predictions(storage, librivo
         other = MediaFeatures.load(Path(stored))
         other.speech_spec_key = "another-encoder"
         other.save(Path(stored))
-        refused = dg.materialize(PIPELINE, partition_key=key, instance=instance, resources=resources,
-                                 selection=[segment_emotions], raise_on_error=False)
+        refused = dg.materialize(
+            PIPELINE,
+            partition_key=key,
+            instance=instance,
+            resources=resources,
+            selection=[segment_emotions],
+            raise_on_error=False,
+        )
         assert not refused.success
         failure = next(e for e in refused.all_events if e.event_type_value == "STEP_FAILURE")
         assert "materialize features again" in failure.event_specific_data.error.message

@@ -38,16 +38,26 @@ def test_spoken_path_synthesises_once_then_reuses_the_file(tmp_path) -> None:
     assert rate == SAMPLE_RATE and audio.ndim == 1 and audio.size > SAMPLE_RATE
     written = first.stat().st_mtime_ns
     assert spoken_path(LINE, "en-us", 165, 50, tmp_path) == first and first.stat().st_mtime_ns == written
-    others = {spoken_path(LINE, "en-us", 185, 50, tmp_path), spoken_path(LINE, "en-gb+m3", 165, 50, tmp_path),
-              spoken_path(LINE + " Again.", "en-us", 165, 50, tmp_path)}
+    others = {
+        spoken_path(LINE, "en-us", 185, 50, tmp_path),
+        spoken_path(LINE, "en-gb+m3", 165, 50, tmp_path),
+        spoken_path(LINE + " Again.", "en-us", 165, 50, tmp_path),
+    }
     assert first not in others and len(others) == 3
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(p.name for p in others | {first})
 
 
 @pytest.fixture()
 def lines() -> pd.DataFrame:
-    return pd.DataFrame({"example_id": ["a", "b", "c"], "text": [LINE, "Get out of my house.", "Oh no, not again."],
-                         "label": ["joy", "anger", "sadness"], "source": "meld", "modality": "text"})
+    return pd.DataFrame(
+        {
+            "example_id": ["a", "b", "c"],
+            "text": [LINE, "Get out of my house.", "Oh no, not again."],
+            "label": ["joy", "anger", "sadness"],
+            "source": "meld",
+            "modality": "text",
+        }
+    )
 
 
 def test_flat_voice_examples_are_neutral_espeak_ng_speech(lines, tmp_path) -> None:

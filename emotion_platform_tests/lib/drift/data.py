@@ -38,5 +38,8 @@ def drift_slices(seed: int = 3) -> DriftSlices:
     speech = load_speech(datasets_dir(), ["ravdess_speech", "emodb_2s"])
     ravdess = speech[speech["source"] == "ravdess_speech"].sample(REFERENCE_CLIPS + WINDOW_CLIPS, random_state=seed)
     emodb = speech[speech["source"] == "emodb_2s"].sample(WINDOW_CLIPS, random_state=seed)
-    return DriftSlices(ravdess.iloc[:REFERENCE_CLIPS].reset_index(drop=True),
-                       ravdess.iloc[REFERENCE_CLIPS:].reset_index(drop=True), emodb.reset_index(drop=True))
+    return DriftSlices(
+        ravdess.iloc[:REFERENCE_CLIPS].reset_index(drop=True),
+        ravdess.iloc[REFERENCE_CLIPS:].reset_index(drop=True),
+        emodb.reset_index(drop=True),
+    )

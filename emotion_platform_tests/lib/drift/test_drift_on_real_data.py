@@ -22,12 +22,21 @@ def profiled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("drift")
     slices = drift_slices()
     bundle = small_bundle(folder)
-    reference = build_reference(bundle, slices.reference, feature_cache(), model_name="emotion-model",
-                                model_version="1", n_components=8)
-    same, shifted = (profile_columns(bundle, inputs_from_examples(rows, feature_cache(), bundle.speech),
-                                     reference.reducer)[0] for rows in (slices.same, slices.shifted))
-    return {"bundle": bundle, "reference": reference, "same": same, "shifted": shifted, "slices": slices,
-            "folder": folder}
+    reference = build_reference(
+        bundle, slices.reference, feature_cache(), model_name="emotion-model", model_version="1", n_components=8
+    )
+    same, shifted = (
+        profile_columns(bundle, inputs_from_examples(rows, feature_cache(), bundle.speech), reference.reducer)[0]
+        for rows in (slices.same, slices.shifted)
+    )
+    return {
+        "bundle": bundle,
+        "reference": reference,
+        "same": same,
+        "shifted": shifted,
+        "slices": slices,
+        "folder": folder,
+    }
 
 
 def test_window_from_the_training_distribution_does_not_drift(profiled) -> None:
@@ -59,8 +68,9 @@ def test_window_columns_match_the_reference_columns_by_construction(profiled) ->
     parts = []
     for i, clip in enumerate(clips.itertuples()):
         audio = load_clip(clip.audio_path)
-        segment = Segment(id=0, start=0.0, end=audio.size / 16_000, text=clip.text, avg_logprob=-0.1,
-                          no_speech_prob=0.0)
+        segment = Segment(
+            id=0, start=0.0, end=audio.size / 16_000, text=clip.text, avg_logprob=-0.1, no_speech_prob=0.0
+        )
         transcript = Transcript(status="ok", duration_s=audio.size / 16_000, segments=[segment])
         parts.append(inputs_from_features(media_features(bundle, transcript, audio, f"clip-{i}")))
     from emotion_platform.lib.drift.columns import ProfileInput

@@ -24,8 +24,17 @@ def test_decisions_match_evidentlys_own_preset_and_the_page_lists_every_column(t
 
     columns = list(reference.columns)
     definition = DataDefinition(numerical_columns=columns[:-1], categorical_columns=["predicted_label"])
-    evidently = Report([DataDriftPreset(columns=columns, drift_share=policy.drift_share, num_method="ks",
-                                        cat_method="chi2_two_sample", threshold=policy.alpha / len(columns))]).run(
+    evidently = Report(
+        [
+            DataDriftPreset(
+                columns=columns,
+                drift_share=policy.drift_share,
+                num_method="ks",
+                cat_method="chi2_two_sample",
+                threshold=policy.alpha / len(columns),
+            )
+        ]
+    ).run(
         current_data=Dataset.from_pandas(window, data_definition=definition),
         reference_data=Dataset.from_pandas(reference, data_definition=definition),
     )

@@ -6,8 +6,15 @@ HOUR = 3600.0
 
 
 def _event(i, passed, at_h, window="2026-11-20"):
-    return CheckEvent(id=i, run_id=f"run{i}", window=window, passed=passed, timestamp=at_h * HOUR,
-                      report=f"/data/drift/reports/{window}/report.html", reason="12 of 30 columns drifted")
+    return CheckEvent(
+        id=i,
+        run_id=f"run{i}",
+        window=window,
+        passed=passed,
+        timestamp=at_h * HOUR,
+        report=f"/data/drift/reports/{window}/report.html",
+        reason="12 of 30 columns drifted",
+    )
 
 
 def test_failing_check_triggers_once_then_cooldown_then_again() -> None:

@@ -50,8 +50,11 @@ def test_rebuilt_network_matches_pyemotions_own_on_real_faces(model, crops) -> N
 
 def test_class_order_is_pyemotions_and_maps_one_to_one() -> None:
     tree = ast.parse(_pyemotion_source("main.py").read_text())
-    literal = next(node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                   and any(getattr(t, "attr", None) == "emotions" for t in node.targets))
+    literal = next(
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and any(getattr(t, "attr", None) == "emotions" for t in node.targets)
+    )
     assert tuple(ast.literal_eval(literal)[i] for i in range(7)) == PYEMOTION_CLASSES
     assert sorted(PYEMOTION_TO_PLATFORM.values()) == sorted(EMOTIONS)
     assert [PYEMOTION_TO_PLATFORM[PYEMOTION_CLASSES[j]] for j in TO_PLATFORM_ORDER] == list(EMOTIONS)

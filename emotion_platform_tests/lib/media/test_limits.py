@@ -21,15 +21,18 @@ PCM = np.zeros(16000, dtype="<i2").tobytes()
 RUNAWAY = b"LIST" + (0xFFFFFF00).to_bytes(4, "little") + b"INFO"
 
 
-@pytest.mark.parametrize(("header", "error", "words"), [
-    ({"rate": 1}, CorruptMedia, "sample rate of 1 Hz"),
-    ({"rate": 0}, CorruptMedia, "sample rate of 0 Hz"),
-    ({"rate": 0xFFFFFFFF}, MediaOverLimits, "4294967295 Hz, over the 768000 Hz"),
-    ({"channels": 0}, CorruptMedia, "declares 0 channels"),
-    ({"channels": 65535}, MediaOverLimits, "65535 channels, over the 64"),
-    ({"data_size": 0x7FFFFFE0}, CorruptMedia, "truncated"),
-    ({"before_data": RUNAWAY}, CorruptMedia, "'LIST' chunk declares 4294967040 bytes, past the end"),
-])
+@pytest.mark.parametrize(
+    ("header", "error", "words"),
+    [
+        ({"rate": 1}, CorruptMedia, "sample rate of 1 Hz"),
+        ({"rate": 0}, CorruptMedia, "sample rate of 0 Hz"),
+        ({"rate": 0xFFFFFFFF}, MediaOverLimits, "4294967295 Hz, over the 768000 Hz"),
+        ({"channels": 0}, CorruptMedia, "declares 0 channels"),
+        ({"channels": 65535}, MediaOverLimits, "65535 channels, over the 64"),
+        ({"data_size": 0x7FFFFFE0}, CorruptMedia, "truncated"),
+        ({"before_data": RUNAWAY}, CorruptMedia, "'LIST' chunk declares 4294967040 bytes, past the end"),
+    ],
+)
 def test_a_wav_header_is_refused_for_what_it_declares(tmp_path: Path, header, error, words) -> None:
     path = tmp_path / "lying.wav"
     path.write_bytes(wav_bytes(PCM, **header))
@@ -60,11 +63,18 @@ def test_a_decompression_bomb_decodes_to_16k_mono_in_bounded_memory(tmp_path: Pa
     raw_bytes = 30 * 384000 * 8 * 4
     assert bomb.stat().st_size * 10_000 < raw_bytes
     # A fresh interpreter, so the peak memory of its children is the decoder's alone.
-    script = ("import resource, sys; from pathlib import Path; from emotion_platform.lib.media.decode import "
-              "decode_audio; s = decode_audio(Path(sys.argv[1]), Path(sys.argv[2]), 30.0, 120.0, 8); "
-              "print(s.samples, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    done = subprocess.run([sys.executable, "-c", script, str(bomb), str(tmp_path / "out.wav")],
-                          capture_output=True, text=True, check=True, timeout=300)
+    script = (
+        "import resource, sys; from pathlib import Path; from emotion_platform.lib.media.decode import "
+        "decode_audio; s = decode_audio(Path(sys.argv[1]), Path(sys.argv[2]), 30.0, 120.0, 8); "
+        "print(s.samples, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(bomb), str(tmp_path / "out.wav")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     samples, peak_kib = map(int, done.stdout.split())
     assert samples == 30 * 16000
     assert peak_kib * 1024 < min(256 * 1024**2, raw_bytes / 4)
@@ -74,8 +84,23 @@ def test_audio_longer_than_its_header_says_stops_decoding_at_the_limit(tmp_path:
     parts = []
     for source, seconds, rate in (("sine=f=300:r=16000", 2, "160k"), ("anullsrc=r=16000:cl=mono", 200, "8k")):
         parts.append(tmp_path / f"{rate}.mp3")
-        run_ffmpeg("-f", "lavfi", "-i", source, "-t", str(seconds), "-c:a", "libmp3lame", "-b:a", rate,
-                   "-write_xing", "0", "-id3v2_version", "0", str(parts[-1]))
+        run_ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            "-t",
+            str(seconds),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            rate,
+            "-write_xing",
+            "0",
+            "-id3v2_version",
+            "0",
+            str(parts[-1]),
+        )
     liar = tmp_path / "liar.mp3"
     liar.write_bytes(b"".join(p.read_bytes() for p in parts))
     declared = probe(liar).duration_s
@@ -86,8 +111,11 @@ def test_audio_longer_than_its_header_says_stops_decoding_at_the_limit(tmp_path:
 
 
 def test_a_flac_without_a_length_is_measured_by_decoding(librivox, tmp_path: Path) -> None:
-    flac = subprocess.run([ffmpeg.tool("ffmpeg"), "-v", "error", "-i", str(librivox[0].path), "-c:a", "flac",
-                           "-f", "flac", "-"], capture_output=True, check=True).stdout
+    flac = subprocess.run(
+        [ffmpeg.tool("ffmpeg"), "-v", "error", "-i", str(librivox[0].path), "-c:a", "flac", "-f", "flac", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
     (tmp_path / "streamed.flac").write_bytes(flac)
     info = probe(tmp_path / "streamed.flac")
     assert not info.duration_known and info.duration_s == 0
@@ -95,10 +123,13 @@ def test_a_flac_without_a_length_is_measured_by_decoding(librivox, tmp_path: Pat
     assert info.with_duration(summary.duration_s).duration_s == pytest.approx(7.1, abs=0.05)
 
 
-@pytest.mark.parametrize(("name", "text", "kind"), [
-    ("list.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n{target}\n#EXT-X-ENDLIST\n", "hls"),
-    ("list.ffconcat", "ffconcat version 1.0\nfile target.wav\n", "concat"),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "kind"),
+    [
+        ("list.m3u8", "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:1.0,\n{target}\n#EXT-X-ENDLIST\n", "hls"),
+        ("list.ffconcat", "ffconcat version 1.0\nfile target.wav\n", "concat"),
+    ],
+)
 def test_playlists_are_not_followed_to_other_files(tmp_path: Path, name, text, kind) -> None:
     target = tmp_path / "target.wav"
     sf.write(target, np.zeros(16000, dtype=np.float32), 16000)
@@ -124,7 +155,11 @@ def test_a_decode_that_runs_too_long_is_refused_and_leaves_nothing(samples, tmp_
 
 
 def test_the_error_line_keeps_the_message_and_drops_the_noise() -> None:
-    stderr = (b"[pcm_s16le @ 0x55b] Too many channels: 65535\n    Last message repeated 1 times\n"
-              b"/tmp/x.wav: Invalid data found when processing input\n")
-    assert ffmpeg.last_error_line(stderr, Path("/tmp/x.wav")) == \
-        "Too many channels: 65535; Invalid data found when processing input"
+    stderr = (
+        b"[pcm_s16le @ 0x55b] Too many channels: 65535\n    Last message repeated 1 times\n"
+        b"/tmp/x.wav: Invalid data found when processing input\n"
+    )
+    assert (
+        ffmpeg.last_error_line(stderr, Path("/tmp/x.wav"))
+        == "Too many channels: 65535; Invalid data found when processing input"
+    )

@@ -30,8 +30,12 @@ def three_classes(ravdess, speech_encoder, feature_cache):
     speakers = sorted(clips["speaker"].unique())
     train = clips[clips["speaker"].isin(speakers[:4])].groupby(["speaker", "label"]).head(2)
     test = clips[clips["speaker"].isin(speakers[4:6])].groupby(["speaker", "label"]).head(2)
-    return (table_embeddings(train, speech_encoder, feature_cache), train,
-            table_embeddings(test, speech_encoder, feature_cache), test)
+    return (
+        table_embeddings(train, speech_encoder, feature_cache),
+        train,
+        table_embeddings(test, speech_encoder, feature_cache),
+        test,
+    )
 
 
 def test_probabilities_have_seven_columns_and_none_for_classes_never_trained(three_classes) -> None:

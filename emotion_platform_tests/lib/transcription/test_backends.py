@@ -65,8 +65,15 @@ def test_music_gives_an_empty_transcript_with_a_reason(transcriber, samples, tmp
 def _segment(text: str, no_speech: float, word_p: float, logprob: float = -0.5):
     from emotion_platform.lib.transcription.types import Segment, Word
 
-    return Segment(id=0, start=0, end=1, text=text, avg_logprob=logprob, no_speech_prob=no_speech,
-                   words=[Word(word=text, start=0, end=1, probability=word_p)])
+    return Segment(
+        id=0,
+        start=0,
+        end=1,
+        text=text,
+        avg_logprob=logprob,
+        no_speech_prob=no_speech,
+        words=[Word(word=text, start=0, end=1, probability=word_p)],
+    )
 
 
 def test_hallucination_guard() -> None:
@@ -83,10 +90,13 @@ def test_window_segments_are_split_into_sentences() -> None:
     from emotion_platform.lib.transcription.faster_backend import split_sentences
     from emotion_platform.lib.transcription.types import Segment, Word
 
-    words = [Word(word=w, start=i, end=i + 0.5, probability=0.9)
-             for i, w in enumerate(["Hello?", "Oh,", "hello.", "I", "didn't", "know"])]
-    segment = Segment(id=0, start=0, end=6, text="Hello? Oh, hello. I didn't know", words=words,
-                      avg_logprob=-0.2, no_speech_prob=0.01)
+    words = [
+        Word(word=w, start=i, end=i + 0.5, probability=0.9)
+        for i, w in enumerate(["Hello?", "Oh,", "hello.", "I", "didn't", "know"])
+    ]
+    segment = Segment(
+        id=0, start=0, end=6, text="Hello? Oh, hello. I didn't know", words=words, avg_logprob=-0.2, no_speech_prob=0.01
+    )
     pieces = split_sentences(segment)
     assert [p.text for p in pieces] == ["Hello?", "Oh, hello.", "I didn't know"]
     assert (pieces[1].start, pieces[1].end) == (1, 2.5)

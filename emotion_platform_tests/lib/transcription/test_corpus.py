@@ -10,8 +10,9 @@ def test_clips_are_transcribed_once_and_keyed_by_content(fast_transcriber, libri
     transcriber = fast_transcriber.get()
     calls: list[int] = []
     transcribe_many = transcriber.transcribe_many
-    monkeypatch.setattr(transcriber, "transcribe_many", lambda audios: calls.append(len(audios)) or
-                        transcribe_many(audios))
+    monkeypatch.setattr(
+        transcriber, "transcribe_many", lambda audios: calls.append(len(audios)) or transcribe_many(audios)
+    )
     paths = [str(clip.path) for clip in librivox[:3]]
     texts = clip_transcripts(paths, transcriber, tmp_path, "faster-whisper-tiny.en", batch_size=2, progress=False)
     assert calls == [2, 1]  # in batches

@@ -16,9 +16,13 @@ from emotion_platform.lib.progress import Progress
 from emotion_platform.serving.web.history import DONE, FAILED, QUEUED, RUNNING, HistoryStore
 from emotion_platform.serving.web.jobs import JobRunner, worker_is_gone
 
-RESULT = {"segments": [{"start": 0.0, "end": 2.0, "text": "I am so happy", "top": "joy"},
-                       {"start": 2.0, "end": 4.0, "text": "and now scared", "top": "fear"}],
-          "summary": {"dominant": "joy"}}
+RESULT = {
+    "segments": [
+        {"start": 0.0, "end": 2.0, "text": "I am so happy", "top": "joy"},
+        {"start": 2.0, "end": 4.0, "text": "and now scared", "top": "fear"},
+    ],
+    "summary": {"dominant": "joy"},
+}
 MODEL = {"name": "emotion-model", "version": "4"}
 
 
@@ -28,8 +32,9 @@ def store(tmp_path: Path) -> HistoryStore:
 
 
 def _new(store: HistoryStore, name: str = "clip.wav"):
-    return store.create(filename=name, media_path=f"/media/{name}", media_kind="audio", size_bytes=10,
-                        sha256="ab" * 32, owner="key1")
+    return store.create(
+        filename=name, media_path=f"/media/{name}", media_kind="audio", size_bytes=10, sha256="ab" * 32, owner="key1"
+    )
 
 
 def _analyse_in_two_stages(analysis):
@@ -100,7 +105,11 @@ def test_corrections_replace_each_other_and_carry_their_media(store) -> None:
     store.correct(analysis.id, 1, "sadness", "Ana", "key1")
     (only,) = store.reviewed()
     assert (only["predicted"], only["corrected"], only["reviewer"], only["model_version"]) == (
-        "fear", "sadness", "Ana", "4")
+        "fear",
+        "sadness",
+        "Ana",
+        "4",
+    )
     assert only["sha256"] == "ab" * 32 and only["text"] == "and now scared" and only["start_s"] == 2.0
     with pytest.raises(KeyError):
         store.correct("missing", 0, "joy", "Ana", "key1")

@@ -17,17 +17,17 @@ import pytest
 from emotion_platform.serving.local_server import local_server
 from emotion_platform_tests.serving.conftest import API_KEY
 
-pytestmark = pytest.mark.skipif(shutil.which("chromedriver") is None or shutil.which("chromium") is None,
-                                reason="Debian's chromium and chromium-driver are not installed (scripts/setup.sh "
-                                       "installs them)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("chromedriver") is None or shutil.which("chromium") is None,
+    reason="Debian's chromium and chromium-driver are not installed (scripts/setup.sh installs them)",
+)
 WAIT_S = 180
 
 
 @pytest.fixture(scope="module")
 def page_server(serving_env, tmp_path_factory):
     folder = tmp_path_factory.mktemp("page-server")
-    env = serving_env | {"EMOTION_PLATFORM_DATA_DIR": str(folder / "data"),
-                         "EMOTION_PLATFORM_SERVING_WORKERS": "2"}
+    env = serving_env | {"EMOTION_PLATFORM_DATA_DIR": str(folder / "data"), "EMOTION_PLATFORM_SERVING_WORKERS": "2"}
     with local_server(env=env, log=folder / "bentoml.log") as url:
         yield url, folder
 
@@ -39,8 +39,14 @@ def browser(tmp_path_factory):
 
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--autoplay-policy=no-user-gesture-required", "--mute-audio"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--autoplay-policy=no-user-gesture-required",
+        "--mute-audio",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     driver.set_page_load_timeout(60)
@@ -66,6 +72,7 @@ def visible(element_id: str):
     def check(driver):
         element = driver.find_element("id", element_id)
         return element if element.is_displayed() else False
+
     return check
 
 
@@ -77,8 +84,13 @@ def history_names(driver) -> list[str]:
 def upload_and_wait(driver, path: Path) -> None:
     """Choose a file, then wait for its result (the title names it and the timeline is drawn)."""
     driver.find_element("id", "file").send_keys(str(path))
-    wait_for(driver, lambda d: d.find_element("id", "result-title").text == path.name
-             and d.find_element("id", "result-section").is_displayed())
+    wait_for(
+        driver,
+        lambda d: (
+            d.find_element("id", "result-title").text == path.name
+            and d.find_element("id", "result-section").is_displayed()
+        ),
+    )
 
 
 def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, librivox, samples, tmp_path) -> None:
@@ -111,8 +123,12 @@ def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, libri
     # Selecting a band seeks the player to that segment's start.
     wait_for(browser, lambda d: d.execute_script("return document.getElementById('player').readyState >= 1"))
     bands[-1].click()
-    wait_for(browser, lambda d: abs(d.execute_script("return document.getElementById('player').currentTime")
-                                    - segments[-1]["start"]) < 0.5)
+    wait_for(
+        browser,
+        lambda d: (
+            abs(d.execute_script("return document.getElementById('player').currentTime") - segments[-1]["start"]) < 0.5
+        ),
+    )
     assert "Mostly" in browser.find_element("id", "result-meta").text
     shot(browser, tmp_path, "page-result-audio")
 
@@ -120,8 +136,13 @@ def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, libri
     upload_and_wait(browser, video)
     assert browser.find_elements(By.CSS_SELECTOR, "#player-box video")
     # The faces the face branch read, cut from the video's frames, each labelled with its time and emotion.
-    wait_for(browser, lambda d: d.execute_script(
-        "return [...document.querySelectorAll('#faces img')].some(i => i.complete && i.naturalWidth > 0)"), 30)
+    wait_for(
+        browser,
+        lambda d: d.execute_script(
+            "return [...document.querySelectorAll('#faces img')].some(i => i.complete && i.naturalWidth > 0)"
+        ),
+        30,
+    )
     faces = browser.find_elements(By.CSS_SELECTOR, "#faces button")
     assert faces and all("read as" in face.get_attribute("aria-label") for face in faces)
     shot(browser, tmp_path, "page-result-video")
@@ -152,8 +173,9 @@ def test_a_person_uploads_reads_corrects_and_deletes(page_server, browser, libri
 
     # Phone width (emulated: a headless window is never narrower than 500 px): the page itself does not
     # scroll sideways; the segment table scrolls inside its own box.
-    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                            {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True})
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+    )
     browser.refresh()
     wait_for(browser, lambda d: d.find_element("id", "result-title").text == clip.name)
     assert browser.execute_script("return window.innerWidth") == 390
