@@ -324,7 +324,7 @@ def register_minilm_model(root: Path, name: str = "emotion-model-bench") -> tupl
     from emotion_platform.lib.tracking import ensure_experiment, log_bundle
 
     text = TextEmotionModel.untrained(minilm_dir())
-    bundle_dir = EmotionBundle(text, None, {"text": 1.0}).save(root / "bundle")
+    bundle_dir = EmotionBundle(text, speech=None, fusion=None).save(root / "bundle")
     uri = f"sqlite:///{root / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)

@@ -2,7 +2,7 @@
 worker's memory.
 
 Usage: .venv/bin/python bench/soak.py [--minutes 10] [--concurrency 32] [--media-every 20]
-                                      [--warmup-s 60] [--sample-s 5] [--model auto|champion|minilm]
+                                      [--warmup-s 180] [--sample-s 5] [--model auto|champion|minilm]
 
 It starts the service as bench/serving.py does (default worker count, the model ``model_env``
 picks, the rate limiter on at 1,000,000/second so it runs but never refuses) and keeps
@@ -306,7 +306,9 @@ def main() -> None:
     parser.add_argument(
         "--media-every", type=int, default=20, help="every n-th request uploads media (1: only media, 0: only text)"
     )
-    parser.add_argument("--warmup-s", type=float, default=60.0, help="growth is measured from this point on")
+    parser.add_argument(
+        "--warmup-s", type=float, default=180.0, help="growth is measured from this point on (the shape set fills first)"
+    )
     parser.add_argument("--sample-s", type=float, default=5.0, help="seconds between memory samples")
     parser.add_argument("--ramp-s", type=float, default=0.5, help="the clients connect over this many seconds")
     parser.add_argument("--model", choices=("auto", "champion", "minilm"), default="auto")
