@@ -66,7 +66,7 @@ from emotion_platform.lib.media.ffmpeg import tool  # noqa: E402
 from emotion_platform.lib.media.inbox import scan_inbox  # noqa: E402
 from emotion_platform.lib.progress import reporting_to  # noqa: E402
 from emotion_platform.lib.samples import librivox_clips  # noqa: E402
-from emotion_platform.pipeline import (  # noqa: E402
+from emotion_platform.runs import (  # noqa: E402
     _cursor_file,
     clean_up_after_dead_processes,
     evaluate_inbox_sensor,

@@ -19,7 +19,6 @@ arg-max); the distribution is those scores divided by their sum.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 from pathlib import Path
 
@@ -85,10 +84,6 @@ def pyemotion_model_path() -> Path:
             "PyEmotion is not installed: pip install --no-deps PyEmotion==1.0.0 (requirements/no-deps.in)"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "model" / "main_model.pkl"
-
-
-def pyemotion_version() -> str:
-    return importlib.metadata.version("PyEmotion")
 
 
 def preprocess(crops: list[np.ndarray]) -> torch.Tensor:

@@ -6,7 +6,6 @@ with no server running. Runs are recorded in the same Dagster instance the UI re
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,10 +116,6 @@ def latest_value_metadata(instance: dg.DagsterInstance, asset: str, partition: s
 
 def known_media(instance: dg.DagsterInstance) -> list[str]:
     return list(instance.get_dynamic_partitions(media_partitions.name))
-
-
-def to_json(obj: object) -> str:
-    return json.dumps(obj, indent=2, default=str)
 
 
 SHORT_TRAINING = {
