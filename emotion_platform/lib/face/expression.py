@@ -27,6 +27,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from emotion_platform.lib.errors import ModelFileError
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.media.ids import sha256_file
 
@@ -50,7 +51,7 @@ TO_PLATFORM_ORDER = [
 ]
 
 
-class ModelFileMismatch(RuntimeError):
+class ModelFileMismatch(ModelFileError):
     """The shipped weights are missing or are not the pinned file."""
 
 
