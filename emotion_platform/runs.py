@@ -1,7 +1,8 @@
-"""Running the media pipeline outside the daemon: evaluate the inbox sensor once, then run what it asks.
+"""The CLI's in-process runner: the media pipeline, training and predictions run without the daemon.
 
-This is what ``emotion-platform ingest`` and the demo do, so that one command processes the inbox
-with no server running. Runs are recorded in the same Dagster instance the UI reads.
+``ingest`` evaluates the inbox sensor once and runs what it asks, so that one command processes the
+inbox with no server running; ``train`` and ``predict`` materialize their assets the same way.
+Runs are recorded in the same Dagster instance the UI reads.
 """
 
 from __future__ import annotations
