@@ -12,9 +12,9 @@ that the sensor's cursor has seen, the store's manifest for it, the media partit
 (``add_dynamic_partitions``) and a materialization of ``transcripts`` (the asset that means the
 partition is done). At each size it times, ``--repeats`` times each, median:
 
-* tick: one inbox sensor tick with nothing new (``pipeline.evaluate_inbox_sensor``), and of that the
+* tick: one inbox sensor tick with nothing new (``runs.evaluate_inbox_sensor``), and of that the
   inbox scan alone and the two partition reads the tick makes (registered and finished keys);
-* new file: one tick plus the run for one new real file (``pipeline.ingest_inbox`` with a copy of a
+* new file: one tick plus the run for one new real file (``runs.ingest_inbox`` with a copy of a
   3 s LibriVox clip in the inbox, each copy with different bytes), the run transcribing it.
 
 It prints profile x size with the ratio to size 1 of the same profile in the same run, and probes
@@ -66,7 +66,7 @@ from emotion_platform.lib.media.ffmpeg import tool  # noqa: E402
 from emotion_platform.lib.media.inbox import scan_inbox  # noqa: E402
 from emotion_platform.lib.progress import reporting_to  # noqa: E402
 from emotion_platform.lib.samples import librivox_clips  # noqa: E402
-from emotion_platform.pipeline import (  # noqa: E402
+from emotion_platform.runs import (  # noqa: E402
     _cursor_file,
     clean_up_after_dead_processes,
     evaluate_inbox_sensor,

@@ -28,7 +28,7 @@ from emotion_platform.resources.mlflow import (
     PromotionPolicyResource,
     mlflow_tracking_resource,
 )
-from emotion_platform.serving.config import ServingSettings
+from emotion_platform.serving.service_settings import ServingSettings
 from emotion_platform.settings import PlatformSettings, get_settings
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dagster as dg
 
+from emotion_platform.lib.errors import Unavailable
 from emotion_platform.settings import PlatformSettings
 
 
-class ExecutorUnavailable(RuntimeError):
+class ExecutorUnavailable(Unavailable):
     """The configured executor cannot be used in this environment."""
 
 

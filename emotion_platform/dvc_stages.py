@@ -35,6 +35,7 @@ from emotion_platform.assets.models.assets import (
     training_examples,
 )
 from emotion_platform.lib import atomic
+from emotion_platform.lib.errors import StepFailed
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.settings import PlatformSettings
 
@@ -43,7 +44,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 CURVE_METRICS = ("train_loss", "val_macro_f1", "val_weighted_f1", "val_accuracy")
 
 
-class StageError(RuntimeError):
+class StageError(StepFailed):
     """A pipeline stage cannot run or its run failed; the message says why."""
 
 

@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+from click.testing import CliRunner
 
+from emotion_platform.cli import main, one_line
+from emotion_platform.cli import models as model_commands
+from emotion_platform.lib.errors import StepFailed
+from emotion_platform.settings import PlatformSettings
 from emotion_platform_tests.media_corpus import settle
 
 
@@ -78,3 +83,23 @@ def test_json_logs_of_an_ingest_carry_the_run_and_the_partition(tmp_path: Path, 
     assert any(r["logger"] != "dagster" for r in of_the_run)
     assert all({"time", "level", "message", "logger"} <= r.keys() for r in records)
     assert any(r["logger"] == "emotion_platform.progress" and r.get("done") == 1 for r in records)
+
+
+def test_a_platform_error_ends_the_command_with_one_line_and_a_non_zero_status(tmp_path: Path, monkeypatch) -> None:
+    registry = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    settings = PlatformSettings(data_dir=tmp_path / "data", mlflow_tracking_uri=registry)
+    monkeypatch.setattr(model_commands, "get_settings", lambda: settings)
+
+    result = CliRunner().invoke(main, ["rollback"])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output  # MLflow's own log lines (creating the registry) may come before
+    assert result.output.splitlines()[-1] == (
+        f"Error: no version of 'emotion-model' has the alias 'champion' at {registry}: nothing to roll back; "
+        "train and promote a model first (emotion-platform train, or the Dagster job train_and_promote)"
+    )
+
+
+def test_a_step_output_the_error_carries_is_joined_on_the_one_line() -> None:
+    error = StepFailed("bento build failed (1):\n  line one\n\nline two\n")
+    assert one_line(error) == "bento build failed (1): | line one | line two"

@@ -201,7 +201,7 @@ def test_postgres_going_away_mid_run_ends_the_command_and_the_next_one_finishes(
 
 
 def test_the_web_page_history_lives_in_postgres_in_the_scale_profile(server, scale_env) -> None:
-    from emotion_platform.serving.config import ServingSettings
+    from emotion_platform.serving.service_settings import ServingSettings
     from emotion_platform.serving.web.history import HistoryStore
     from emotion_platform.settings import get_settings
 

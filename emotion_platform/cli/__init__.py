@@ -23,6 +23,7 @@ import sys
 import click
 from rich.console import Console
 
+from emotion_platform.lib.errors import EmotionPlatformError
 from emotion_platform.lib.logs import configure as configure_logs
 from emotion_platform.settings import get_settings
 
@@ -35,7 +36,9 @@ os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 class PlatformGroup(click.Group):
-    """Commands whose storage went away end with a sentence, not a traceback."""
+    """Commands that fail on purpose end with one line, not a traceback, and a non-zero exit status:
+    any :class:`EmotionPlatformError` (the exception tree in ``emotion_platform/lib/errors.py``), and
+    storage that went away."""
 
     def invoke(self, ctx: click.Context):
         from dagster_postgres.utils import DagsterPostgresException
@@ -43,12 +46,19 @@ class PlatformGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except EmotionPlatformError as error:
+            raise click.ClickException(one_line(error)) from error
         except (DagsterPostgresException, OperationalError) as error:
             raise click.ClickException(
                 f"{storage_description()} could not be reached ({str(error).splitlines()[0]}). Once it is back, run "
                 "the same command again: runs that were cut off are marked failed and unfinished media is "
                 "processed again."
             ) from error
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message on one line (a step's output it carries is joined with ' | ')."""
+    return " | ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
 
 
 def storage_description() -> str:

@@ -28,7 +28,7 @@ def samples(dest: Path | None) -> None:
 def _print_summary(keys: list[str]) -> None:
     import dagster as dg
 
-    from emotion_platform.pipeline import latest_value_metadata
+    from emotion_platform.runs import latest_value_metadata
 
     instance = dg.DagsterInstance.get()
     table = Table(title="media partitions")
@@ -79,7 +79,7 @@ def _ingest() -> list[str]:
 
     from emotion_platform.definitions import defs
     from emotion_platform.instance import ensure_dagster_home
-    from emotion_platform.pipeline import ingest_inbox, known_media
+    from emotion_platform.runs import ingest_inbox, known_media
 
     ensure_dagster_home()
     settings = get_settings()
@@ -107,7 +107,7 @@ def _predict() -> None:
 
     from emotion_platform.definitions import defs
     from emotion_platform.instance import ensure_dagster_home
-    from emotion_platform.pipeline import known_media, latest_value_metadata, predict_all
+    from emotion_platform.runs import known_media, latest_value_metadata, predict_all
 
     ensure_dagster_home()
     with dg.DagsterInstance.get() as instance:

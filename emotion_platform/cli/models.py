@@ -33,7 +33,7 @@ def _train(short: bool, min_weighted_f1: float | None) -> bool:
     import dagster as dg
 
     from emotion_platform.instance import ensure_dagster_home
-    from emotion_platform.pipeline import SHORT_TRAINING, train_and_promote
+    from emotion_platform.runs import SHORT_TRAINING, train_and_promote
 
     ensure_dagster_home()
     settings = get_settings()

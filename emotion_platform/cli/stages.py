@@ -42,15 +42,12 @@ def _run_stage(stage: str, params_file: Path, data_dir: Path, reports_dir: Path)
     from emotion_platform import dvc_stages
     from emotion_platform.instance import ensure_dagster_home
 
-    try:
-        params = dvc_stages.read_params(params_file)
-        paths = dvc_stages.StagePaths(data_dir, reports_dir)
-        settings = dvc_stages.stage_settings(get_settings(), params, paths)
-        ensure_dagster_home(settings)
-        with dg.DagsterInstance.get() as instance:
-            outcome = getattr(dvc_stages, stage)(settings, params, instance, paths)
-    except dvc_stages.StageError as error:
-        raise click.ClickException(str(error)) from error
+    params = dvc_stages.read_params(params_file)
+    paths = dvc_stages.StagePaths(data_dir, reports_dir)
+    settings = dvc_stages.stage_settings(get_settings(), params, paths)
+    ensure_dagster_home(settings)
+    with dg.DagsterInstance.get() as instance:
+        outcome = getattr(dvc_stages, stage)(settings, params, instance, paths)
     console.print_json(data={k: v for k, v in outcome.items() if not isinstance(v, dict)})
     return outcome
 

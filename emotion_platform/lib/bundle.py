@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion_platform.lib import atomic
-from emotion_platform.lib.errors import EmotionPlatformError
+from emotion_platform.lib.errors import ModelFileError
 from emotion_platform.lib.face.branch import FACE_FILE, FaceBranch
 from emotion_platform.lib.fusion import WordsVoiceFusion, fuse_segment
 from emotion_platform.lib.labels import EMOTIONS
@@ -32,7 +32,7 @@ TEXT_DIR, SPEECH_DIR, FUSION_FILE, FORMAT_FILE = "text", "speech", "fusion.json"
 BUNDLE_FORMAT = 2
 
 
-class OutdatedBundle(EmotionPlatformError):
+class OutdatedBundle(ModelFileError):
     """A bundle saved by an earlier platform version whose branches are no longer served."""
 
 

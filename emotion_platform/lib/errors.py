@@ -1,22 +1,45 @@
-"""The platform's exception tree.
+"""The platform's exception tree: every error it raises on purpose is an :class:`EmotionPlatformError`.
+
+Callers catch a branch (``except Unavailable``), the CLI prints any of them as one line, and the
+leaves keep their own names where they are raised. The intermediate classes and the media errors
+live here; a leaf specific to one module is defined there, on a base from here (its module is named
+after it below). Nothing here imports the rest of the platform, so any module can raise these.
+
+    EmotionPlatformError
+    ├── MediaRejected                  a file the platform will not process (a stable ``code``, the file, why)
+    │   ├── EmptyMedia                 (code "empty")
+    │   ├── MediaTooLarge              (code "too_large")
+    │   ├── MediaTooLong               (code "too_long")
+    │   ├── MediaTooShort              (code "too_short")
+    │   ├── UnsupportedMedia           (code "not_media")
+    │   ├── NoMediaStreams             (code "no_streams")
+    │   ├── CorruptMedia               (code "corrupt")
+    │   ├── MediaOverLimits            (code "over_limits")
+    │   └── UnsafeMediaPath            (code "unsafe_path")
+    ├── StorageFull                    (code "storage_full": the platform's disk, not the file, is at fault)
+    ├── Unavailable                    something the platform needs is not installed or not there
+    │   ├── ToolMissing                an external program (ffmpeg, ffprobe)
+    │   │   └── SynthesizerMissing     espeak-ng                       (lib.datasets.spoken)
+    │   ├── DatasetMissing             a labelled dataset               (lib.datasets.text)
+    │   ├── SampleUnavailable          a sample medium or its hash      (lib.samples)
+    │   ├── ExecutorUnavailable        the configured Dagster executor  (deployment)
+    │   └── NoChampion                 no model version under an alias  (raised by lib.tracking.ModelRegistry.require)
+    ├── ModelFileError                 model weights or a bundle that cannot be used as they are
+    │   ├── ModelIntegrityError        Whisper weights off their pinned hash   (lib.whisper.models)
+    │   ├── ModelFileMismatch          face weights missing or not pinned      (lib.face.expression)
+    │   ├── OutdatedBundle             a bundle from an earlier version         (lib.bundle)
+    │   └── IncompatibleFeatures       embeddings of another encoder spec       (lib.speech.branch)
+    ├── ConfigError                    settings the platform refuses to start with
+    │   ├── ServingConfigError         the service's settings                   (serving.service_settings)
+    │   └── RateLimitConfigError       a rate that does not read as count/period (serving.rate_limit)
+    └── StepFailed                     a step the platform ran failed; the message carries its output
+        ├── StageError                 a DVC stage                              (dvc_stages)
+        ├── BentoBuildFailed           ``bentoml build`` or the import before it (serving.bento)
+        └── ServerFailed               a local ``bentoml serve``                (serving.local_server)
 
 Every rejection of user input is a :class:`MediaRejected` with a stable machine-readable ``code``,
 the offending file and a sentence a person can act on. The serving edge maps codes to HTTP
 statuses; the ingestion stage writes them into quarantine records and asset metadata.
-
-    EmotionPlatformError
-    └── MediaRejected
-        ├── EmptyMedia          (code "empty")
-        ├── MediaTooLarge       (code "too_large")
-        ├── MediaTooLong        (code "too_long")
-        ├── MediaTooShort       (code "too_short")
-        ├── UnsupportedMedia    (code "not_media")
-        ├── NoMediaStreams      (code "no_streams")
-        ├── CorruptMedia        (code "corrupt")
-        ├── MediaOverLimits     (code "over_limits")
-        └── UnsafeMediaPath     (code "unsafe_path")
-    StorageFull                 (code "storage_full": the platform's disk, not the file, is at fault)
-    ToolMissing
 """
 
 from __future__ import annotations
@@ -93,5 +116,43 @@ class StorageFull(EmotionPlatformError):
         super().__init__(self.reason)
 
 
-class ToolMissing(EmotionPlatformError):
+class Unavailable(EmotionPlatformError):
+    """Something the platform needs is not installed or not where the settings say: a tool, a dataset,
+    a sample, an executor, a model under an alias. The message says how to provide it."""
+
+
+class ToolMissing(Unavailable):
     """An external program the platform needs (ffmpeg, ffprobe) is not installed."""
+
+
+class NoChampion(Unavailable):
+    """No version of a registered model has the alias asked for (``champion``, ``previous-champion``...).
+
+    Raised by :meth:`emotion_platform.lib.tracking.ModelRegistry.require` for serving, packaging and
+    rollback alike; ``purpose`` says what could not be done without it.
+    """
+
+    def __init__(self, name: str, alias: str, tracking_uri: str, purpose: str) -> None:
+        self.name, self.alias, self.tracking_uri, self.purpose = name, alias, tracking_uri, purpose
+        super().__init__(
+            f"no version of {name!r} has the alias {alias!r} at {tracking_uri}: {purpose}; {self.remedy()}"
+        )
+
+    def remedy(self) -> str:
+        if self.alias == "previous-champion":
+            return "a version becomes previous-champion when a newer one is promoted over it (emotion-platform train)"
+        return "train and promote a model first (emotion-platform train, or the Dagster job train_and_promote)"
+
+
+class ModelFileError(EmotionPlatformError):
+    """Model weights or a saved bundle that cannot be used as they are: off their pinned hash, missing,
+    saved by an earlier version, or computed for another encoder. The message says what to redo."""
+
+
+class ConfigError(EmotionPlatformError):
+    """Settings the platform refuses to start with; the message names the setting and what it accepts."""
+
+
+class StepFailed(EmotionPlatformError):
+    """A step the platform ran (a DVC stage, a Bento build, a local server) failed; the message carries
+    the step's own output or the reason it could not run."""

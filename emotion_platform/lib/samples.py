@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emotion_platform.lib import atomic
+from emotion_platform.lib.errors import Unavailable
 from emotion_platform.lib.media.ids import sha256_file
 
 LIBRIVOX_DIR = Path("/usr/share/pocketsphinx/test/data/librivox")
@@ -69,7 +70,7 @@ LIBRIVOX_SHA256 = {
 }
 
 
-class SampleUnavailable(RuntimeError):
+class SampleUnavailable(Unavailable):
     """A sample could not be gathered or does not match its pinned hash."""
 
 

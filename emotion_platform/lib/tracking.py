@@ -14,6 +14,7 @@ import mlflow
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
+from emotion_platform.lib.errors import NoChampion
 from emotion_platform.lib.labels import EMOTIONS
 
 CHAMPION = "champion"
@@ -113,6 +114,14 @@ class ModelRegistry:
     def champion(self):
         return self.version_by_alias(CHAMPION)
 
+    def require(self, alias: str, purpose: str):
+        """The model version behind ``alias``; :class:`NoChampion` (saying ``purpose``: what cannot be done
+        without it, and how to get one) when no version has it."""
+        version = self.version_by_alias(alias)
+        if version is None:
+            raise NoChampion(self.name, alias, self.tracking_uri, purpose)
+        return version
+
     def promote(self, version: str, reason: str) -> None:
         """Make ``version`` the champion; the current champion becomes previous-champion."""
         current = self.champion()
@@ -127,9 +136,8 @@ class ModelRegistry:
 
     def rollback(self) -> tuple[str, str]:
         """Swap champion and previous-champion. Returns (new champion, demoted) versions."""
-        previous, current = self.version_by_alias(PREVIOUS), self.champion()
-        if previous is None or current is None:
-            raise RuntimeError(f"{self.name}: no previous champion to roll back to")
+        current = self.require(CHAMPION, "nothing to roll back")
+        previous = self.require(PREVIOUS, "no earlier champion to roll back to")
         restored, demoted = str(previous.version), str(current.version)
         self.client.set_registered_model_alias(self.name, CHAMPION, restored)
         self.client.set_registered_model_alias(self.name, PREVIOUS, demoted)

@@ -14,6 +14,7 @@ from dagster_mlflow import mlflow_tracking
 from dagster_mlflow.resources import MlFlow
 from pydantic import Field, PrivateAttr
 
+from emotion_platform.lib.errors import NoChampion
 from emotion_platform.lib.gate import GateConfig
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
 from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
@@ -91,12 +92,12 @@ class ChampionModelResource(dg.ConfigurableResource):
         if self._loaded is None:
             from emotion_platform.lib.tracking import load_registered_bundle
 
-            version = ModelRegistry(self.tracking_uri, self.model_name).version_by_alias(self.alias)
-            if version is None:
-                raise dg.Failure(
-                    f"no model has the alias '{self.alias}' in '{self.model_name}' yet: materialize "
-                    "the models group (job train_and_promote) first"
+            try:
+                version = ModelRegistry(self.tracking_uri, self.model_name).require(
+                    self.alias, "nothing to predict with"
                 )
+            except NoChampion as error:  # a step failure with the sentence alone, not a traceback
+                raise dg.Failure(str(error)) from error
             bundle, _ = load_registered_bundle(self.tracking_uri, f"models:/{self.model_name}/{version.version}")
             self._loaded = (bundle, str(version.version))
         return self._loaded

@@ -21,6 +21,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from emotion_platform.lib.errors import StepFailed
 from emotion_platform.lib.faults import crash_point
 from emotion_platform.serving.model import BUNDLE_SUBDIR, SOURCE_FILE
 from emotion_platform.settings import PROJECT_ROOT
@@ -38,7 +39,7 @@ class BuiltBento:
     bento_path: str
 
 
-class BentoBuildFailed(RuntimeError):
+class BentoBuildFailed(StepFailed):
     """``bentoml build`` (or the import before it) failed; carries its output."""
 
 
@@ -52,9 +53,7 @@ def import_champion(tracking_uri: str, registered_name: str, alias: str = "champ
 
     from emotion_platform.lib.tracking import ModelRegistry, download_registered_bundle
 
-    version = ModelRegistry(tracking_uri, registered_name).version_by_alias(alias)
-    if version is None:
-        raise BentoBuildFailed(f"no version of {registered_name!r} has the alias {alias!r}: nothing to package")
+    version = ModelRegistry(tracking_uri, registered_name).require(alias, "nothing to package")
     model_uri = f"models:/{registered_name}/{version.version}"
     tag = f"{BENTO_MODEL_NAME}:v{version.version}"
     try:
@@ -116,8 +115,7 @@ def build_champion_bento(
     """:func:`build` in a fresh process whose BentoML store is ``bentoml_home``."""
     from emotion_platform.lib.tracking import ModelRegistry
 
-    if ModelRegistry(tracking_uri, registered_name).version_by_alias(alias) is None:
-        raise BentoBuildFailed(f"no version of {registered_name!r} has the alias {alias!r}: nothing to package")
+    ModelRegistry(tracking_uri, registered_name).require(alias, "nothing to package")
     env = os.environ | {
         "BENTOML_HOME": str(bentoml_home),
         "BENTOML_DO_NOT_TRACK": "true",

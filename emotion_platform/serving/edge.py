@@ -15,10 +15,10 @@ import tempfile
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emotion_platform.lib.media.validation import human_bytes
-from emotion_platform.serving.config import ServingSettings
 from emotion_platform.serving.errors import error_response
 from emotion_platform.serving.metrics import service_metrics
 from emotion_platform.serving.rate_limit import KeyRateLimiter, key_id
+from emotion_platform.serving.service_settings import ServingSettings
 from emotion_platform.serving.web.session import Session, Sessions, cookie_value
 
 IDENTITY = "emotion_identity"  # where the edge leaves who is asking, for the page's routes

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import httpx
 
+from emotion_platform.lib.errors import StepFailed
+
 SERVICE = "emotion_platform.serving.service:EmotionClassifier"
 HOST = "127.0.0.1"
 
 
-class ServerFailed(RuntimeError):
+class ServerFailed(StepFailed):
     """The server exited or did not become ready in time; carries the tail of its log."""
 
 

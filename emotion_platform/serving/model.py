@@ -25,10 +25,6 @@ BUNDLE_SUBDIR = "bundle"
 SOURCE_FILE = "source.json"
 
 
-class NoModelToServe(RuntimeError):
-    """The registry has no model under the alias the service is configured to serve."""
-
-
 @dataclass(frozen=True)
 class LoadedModel:
     bundle: EmotionBundle
@@ -122,12 +118,7 @@ def load_from_registry(
     where that keeps the probabilities (see :func:`reduced_dtype`) and, for bfloat16 on a CPU, with its
     linear layers prepacked (``prepack``, see :mod:`emotion_platform.serving.prepacked`)."""
     resolved = torch_device(device)
-    version = ModelRegistry(tracking_uri, name).version_by_alias(alias)
-    if version is None:
-        raise NoModelToServe(
-            f"no version of {name!r} has the alias {alias!r} at {tracking_uri}: train and promote "
-            "a model first (emotion-platform train)"
-        )
+    version = ModelRegistry(tracking_uri, name).require(alias, "nothing to serve")
     bundle, _ = load_registered_bundle(tracking_uri, f"models:/{name}/{version.version}", device=resolved)
     return LoadedModel(
         _on_device(bundle, resolved, precision, prepack),

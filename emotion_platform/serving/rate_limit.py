@@ -25,14 +25,14 @@ from pyrate_limiter.abstracts.store import StateStore
 from pyrate_limiter.buckets.state_bucket import StateBucket
 from pyrate_limiter.clocks import WallClock
 
-from emotion_platform.lib.errors import EmotionPlatformError
+from emotion_platform.lib.errors import ConfigError
 
 PERIODS = {"second": Duration.SECOND, "minute": Duration.MINUTE, "hour": Duration.HOUR, "day": Duration.DAY}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 OFF = "off"
 
 
-class RateLimitConfigError(EmotionPlatformError):
+class RateLimitConfigError(ConfigError):
     """A rate limit setting that does not read as ``<count>/<second|minute|hour|day>``."""
 
 

@@ -26,8 +26,8 @@ from bentoml.validators import ContentType
 from pydantic import BaseModel, Field, StringConstraints
 
 from emotion_platform.serving.balance import ConnectionBalancer
-from emotion_platform.serving.config import ServingSettings
 from emotion_platform.serving.edge import HEALTH_PATHS, EdgeMiddleware
+from emotion_platform.serving.service_settings import ServingSettings
 from emotion_platform.serving.upload_names import UploadNameGuard
 from emotion_platform.settings import get_settings
 

@@ -7,8 +7,9 @@ import pytest
 import torch
 
 from emotion_platform.lib.bundle import EmotionBundle
+from emotion_platform.lib.errors import NoChampion
 from emotion_platform.serving import model as serving_model
-from emotion_platform.serving.model import NoModelToServe, load_from_registry, reduced_dtype, with_reduced_precision
+from emotion_platform.serving.model import load_from_registry, reduced_dtype, with_reduced_precision
 
 
 def test_loads_the_version_behind_the_alias(champion) -> None:
@@ -37,7 +38,7 @@ def test_a_bfloat16_cpu_serves_the_reduced_copy_it_checked(champion, monkeypatch
 
 
 def test_no_model_under_the_alias_is_a_clear_error(champion) -> None:
-    with pytest.raises(NoModelToServe, match="'previous-champion'"):
+    with pytest.raises(NoChampion, match="'previous-champion'.*nothing to serve"):
         load_from_registry(champion.tracking_uri, champion.name, "previous-champion", "cpu")
 
 

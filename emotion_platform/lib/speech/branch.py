@@ -15,6 +15,7 @@ import joblib
 import numpy as np
 
 from emotion_platform.lib import atomic
+from emotion_platform.lib.errors import ModelFileError
 from emotion_platform.lib.speech.encoder import SPEECH_FEATURE_VERSION, SpeechEncoderSpec, WhisperSpeechEncoder
 from emotion_platform.lib.speech.head import SpeechHead
 from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR, WHISPER_MODELS
@@ -22,7 +23,7 @@ from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR, WHISPER_MODEL
 SPEC_FILE, HEAD_FILE = "spec.json", "head.joblib"
 
 
-class IncompatibleFeatures(ValueError):
+class IncompatibleFeatures(ModelFileError):
     """Embeddings computed with another encoder spec than the branch was trained on."""
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emotion_platform.lib import atomic
+from emotion_platform.lib.errors import ModelFileError
 from emotion_platform.lib.whisper.convert import (
     convert_ct2_to_openai_whisper,
     load_checkpoint,
@@ -56,7 +57,7 @@ DEFAULT_CACHE_DIR = Path.home() / ".cache" / "emotion_platform"
 """Where converted and assembled models are cached unless the settings say otherwise."""
 
 
-class ModelIntegrityError(RuntimeError):
+class ModelIntegrityError(ModelFileError):
     """Shipped model weights do not match their pinned hash."""
 
     def __init__(self, path: Path, expected: str, actual: str):

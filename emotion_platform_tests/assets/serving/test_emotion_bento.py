@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from emotion_platform.serving.bento import BentoBuildFailed, build_champion_bento
+from emotion_platform.lib.errors import NoChampion
+from emotion_platform.serving.bento import build_champion_bento
 from emotion_platform_tests.serving.champion import shared_bento
 
 
@@ -49,5 +50,5 @@ def test_bento_pins_torch_without_the_cpu_label_and_targets_cuda(built) -> None:
 
 
 def test_no_champion_means_no_bento(tmp_path) -> None:
-    with pytest.raises(BentoBuildFailed, match="alias 'champion'"):
+    with pytest.raises(NoChampion, match="alias 'champion'.*nothing to package"):
         build_champion_bento(f"sqlite:///{tmp_path / 'empty.db'}", "emotion-model", tmp_path / "home")

@@ -1,12 +1,12 @@
-"""Running the media pipeline outside the daemon: evaluate the inbox sensor once, then run what it asks.
+"""The CLI's in-process runner: the media pipeline, training and predictions run without the daemon.
 
-This is what ``emotion-platform ingest`` and the demo do, so that one command processes the inbox
-with no server running. Runs are recorded in the same Dagster instance the UI reads.
+``ingest`` evaluates the inbox sensor once and runs what it asks, so that one command processes the
+inbox with no server running; ``train`` and ``predict`` materialize their assets the same way.
+Runs are recorded in the same Dagster instance the UI reads.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,10 +117,6 @@ def latest_value_metadata(instance: dg.DagsterInstance, asset: str, partition: s
 
 def known_media(instance: dg.DagsterInstance) -> list[str]:
     return list(instance.get_dynamic_partitions(media_partitions.name))
-
-
-def to_json(obj: object) -> str:
-    return json.dumps(obj, indent=2, default=str)
 
 
 SHORT_TRAINING = {

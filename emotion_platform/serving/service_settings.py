@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from emotion_platform.lib.errors import EmotionPlatformError
+from emotion_platform.lib.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ MAX_AUTO_WORKERS = 8
 DEVELOPMENT_KEY = "local-development-key"
 
 
-class ServingConfigError(EmotionPlatformError):
+class ServingConfigError(ConfigError):
     """The service is configured in a way it refuses to start with."""
 
 

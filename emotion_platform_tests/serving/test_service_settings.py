@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emotion_platform.serving import config
-from emotion_platform.serving.config import ServingConfigError, ServingSettings
+from emotion_platform.serving import service_settings
+from emotion_platform.serving.service_settings import ServingConfigError, ServingSettings
 
 
 @pytest.mark.parametrize(
@@ -21,7 +21,7 @@ from emotion_platform.serving.config import ServingConfigError, ServingSettings
 def test_auto_workers_share_the_cores_on_cpu_and_keep_one_model_copy_on_a_gpu(
     monkeypatch, cores, gpu, workers, threads
 ) -> None:
-    monkeypatch.setattr(config, "available_cores", lambda: cores)
+    monkeypatch.setattr(service_settings, "available_cores", lambda: cores)
     monkeypatch.setattr(ServingSettings, "uses_gpu", lambda self: gpu)
     settings = ServingSettings(workers="auto")
     assert settings.worker_count() == workers
@@ -29,7 +29,7 @@ def test_auto_workers_share_the_cores_on_cpu_and_keep_one_model_copy_on_a_gpu(
 
 
 def test_explicit_workers_are_kept_and_must_be_positive(monkeypatch) -> None:
-    monkeypatch.setattr(config, "available_cores", lambda: 4)
+    monkeypatch.setattr(service_settings, "available_cores", lambda: 4)
     assert ServingSettings(workers=3).worker_count() == 3
     assert ServingSettings(workers=3).torch_threads() == 1
     with pytest.raises(ServingConfigError, match="at least 1"):
@@ -44,7 +44,7 @@ def test_workers_come_from_the_environment(monkeypatch) -> None:
 
 
 def test_threads_per_worker_can_be_set_and_must_be_positive(monkeypatch) -> None:
-    monkeypatch.setattr(config, "available_cores", lambda: 2)
+    monkeypatch.setattr(service_settings, "available_cores", lambda: 2)
     monkeypatch.setenv("EMOTION_PLATFORM_SERVING_THREADS_PER_WORKER", "2")
     assert ServingSettings(workers=2).torch_threads() == 2
     with pytest.raises(ServingConfigError, match="at least 1"):
