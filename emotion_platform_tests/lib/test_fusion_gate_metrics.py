@@ -27,9 +27,15 @@ def test_fusion_is_a_weighted_geometric_mean() -> None:
 
 def test_gate_reports_each_failure() -> None:
     candidate = {"weighted_f1": 0.50, "latency": {"p95_ms": 150.0}}
-    decision = decide(candidate, {"weighted_f1": 0.58}, GateConfig(0.55, 100.0, 0.01))
+    decision = decide(
+        candidate, {"weighted_f1": 0.58}, GateConfig(min_weighted_f1=0.55, max_p95_latency_ms=100.0, tolerance=0.01)
+    )
     assert not decision.passed and len(decision.reasons) == 3
-    ok = decide({"weighted_f1": 0.60, "latency": {"p95_ms": 20.0}}, {"weighted_f1": 0.605}, GateConfig(0.55, 100, 0.01))
+    ok = decide(
+        {"weighted_f1": 0.60, "latency": {"p95_ms": 20.0}},
+        {"weighted_f1": 0.605},
+        GateConfig(min_weighted_f1=0.55, max_p95_latency_ms=100, tolerance=0.01),
+    )
     assert ok.passed
 
 

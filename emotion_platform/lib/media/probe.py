@@ -9,7 +9,7 @@ from pathlib import Path
 
 from emotion_platform.lib.errors import CorruptMedia, MediaOverLimits, MediaTooShort, NoMediaStreams, UnsupportedMedia
 from emotion_platform.lib.media import ffmpeg
-from emotion_platform.lib.media.limits import check_audio_format
+from emotion_platform.lib.media.limits import DEFAULT_LIMITS, MediaLimits, check_audio_format
 
 IMAGE_FORMATS = {"image2", "gif", "webp_pipe", "apng"}
 IMAGE_CODECS = {"png", "bmp", "tiff", "webp", "gif", "jpegls", "pam", "ppm", "pgm"}
@@ -150,7 +150,7 @@ def _refuse(path: Path, stderr: str) -> None:
     raise UnsupportedMedia(path, f"ffprobe cannot read it: {ffmpeg.last_error_line(stderr.encode(), path)}")
 
 
-def check_wav_header(path: Path) -> None:
+def check_wav_header(path: Path, limits: MediaLimits = DEFAULT_LIMITS) -> None:
     """For a RIFF/WAVE file, what its header declares: plausible channels and sample rate, and all the audio.
 
     ffprobe derives a WAV's duration from the bytes present, so a cut-off upload looks like a shorter,
@@ -169,7 +169,7 @@ def check_wav_header(path: Path) -> None:
             chunk_id, chunk_size = chunk[:4], int.from_bytes(chunk[4:8], "little")
             if chunk_id == b"fmt " and chunk_size >= 16:
                 channels, rate = int.from_bytes(handle.read(4)[2:], "little"), int.from_bytes(handle.read(4), "little")
-                check_audio_format(path, rate, channels, source="the WAV header")
+                check_audio_format(path, rate, channels, limits, source="the WAV header")
             if chunk_id == b"data":
                 present = size - offset - 8
                 # 0 and 0xFFFFFFFF mark streamed WAVs whose writer could not seek back to fill the size.

@@ -12,7 +12,7 @@ import soundfile as sf
 
 from emotion_platform.lib.errors import CorruptMedia, MediaOverLimits, MediaTooLong, MediaTooShort, UnsupportedMedia
 from emotion_platform.lib.media import decode, ffmpeg
-from emotion_platform.lib.media.limits import MAX_FRAME_PIXELS, check_frame_size
+from emotion_platform.lib.media.limits import MediaLimits, check_audio_format, check_frame_size
 from emotion_platform.lib.media.probe import check_wav_header, probe
 from emotion_platform_tests.media_corpus_hostile import ffmpeg as run_ffmpeg
 from emotion_platform_tests.media_corpus_hostile import wav_bytes
@@ -54,7 +54,19 @@ def test_frames_over_the_pixel_limit_are_refused(tmp_path: Path) -> None:
     check_frame_size(tmp_path, 7680, 4320)  # 8K UHD fits
     with pytest.raises(MediaOverLimits, match="8000x8000"):
         check_frame_size(tmp_path, 8000, 8000)
-    assert MAX_FRAME_PIXELS == 8192 * 4320
+    assert MediaLimits().max_frame_pixels == 8192 * 4320
+
+
+def test_the_format_checks_take_the_limits_they_are_given(tmp_path: Path) -> None:
+    small = MediaLimits(max_frame_pixels=640 * 480, max_sample_rate=48_000, max_channels=2)
+    check_frame_size(tmp_path, 640, 480, small)
+    with pytest.raises(MediaOverLimits, match=r"over the 0\.3-megapixel limit"):
+        check_frame_size(tmp_path, 1280, 720, small)
+    check_audio_format(tmp_path, 96_000, 6)  # within the defaults
+    with pytest.raises(MediaOverLimits, match="over the 48000 Hz the platform decodes"):
+        check_audio_format(tmp_path, 96_000, 2, small)
+    with pytest.raises(MediaOverLimits, match="6 channels, over the 2 the platform mixes down"):
+        check_audio_format(tmp_path, 16_000, 6, small)
 
 
 def test_a_decompression_bomb_decodes_to_16k_mono_in_bounded_memory(tmp_path: Path) -> None:
