@@ -28,6 +28,7 @@ class StorageResource(dg.ConfigurableResource):
     min_sample_rate: int = same_as(MediaLimits, "min_sample_rate")
     max_sample_rate: int = same_as(MediaLimits, "max_sample_rate")
     max_channels: int = same_as(MediaLimits, "max_channels")
+    max_streams: int = same_as(MediaLimits, "max_streams")
     max_frame_pixels: int = same_as(MediaLimits, "max_frame_pixels")
     settle_s: float = Field(2.0, description="A file must be unchanged this long before it is admitted.")
 

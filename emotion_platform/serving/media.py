@@ -33,7 +33,7 @@ def inspect_upload(path: Path, limits: MediaLimits) -> MediaInfo:
     """What the upload is, decided by ffprobe on its bytes; raises when it is not acceptable media."""
     validation.check_file(path, limits.max_bytes)
     check_wav_header(path, limits)
-    info = probe(path)
+    info = probe(path, max_streams=limits.max_streams)
     validation.check_streams(path, info, limits)
     validation.check_duration(path, info, limits.min_duration_s, limits.max_duration_s)
     return info
@@ -54,7 +54,12 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
             media_id = sha256_file(path)[:12]
             if info.has_audio:
                 decoded = decode.decode_audio(
-                    path, Path(work) / "audio.wav", info.duration_s, limits.max_duration_s, info.audio.channels
+                    path,
+                    Path(work) / "audio.wav",
+                    info.duration_s,
+                    limits.max_duration_s,
+                    info.audio.channels,
+                    max_streams=limits.max_streams,
                 )
                 info = validation.measured(path, info, decoded.duration_s, limits.min_duration_s, limits.max_duration_s)
                 audio = decode.load_audio(Path(decoded.path))
@@ -67,7 +72,8 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
                     limits.frame_max_side,
                     info.duration_s,
                     limits.max_duration_s,
-                    limits.max_frame_pixels,
+                    max_pixels=limits.max_frame_pixels,
+                    max_streams=limits.max_streams,
                 )
                 info = validation.measured(
                     path, info, sampled.count / sampled.fps, limits.min_duration_s, limits.max_duration_s

@@ -83,6 +83,7 @@ def decode_audio(
     declared_duration_s: float,
     max_duration_s: float | None = None,
     channels: int | None = None,
+    max_streams: int = DEFAULT_LIMITS.max_streams,
 ) -> AudioSummary:
     """Decode the first audio stream of ``source`` into ``dest`` (16 kHz mono float32 WAV), atomically.
 
@@ -100,7 +101,7 @@ def decode_audio(
                 "-v",
                 "error",
                 "-y",
-                *ffmpeg.input_args(source),
+                *ffmpeg.input_args(source, max_streams=max_streams),
                 "-map",
                 "0:a:0",
                 "-vn",
@@ -177,6 +178,7 @@ def extract_frames(
     duration_s: float,
     max_duration_s: float | None = None,
     max_pixels: int = DEFAULT_LIMITS.max_frame_pixels,
+    max_streams: int = DEFAULT_LIMITS.max_streams,
 ) -> FramesSummary:
     """Sample ``fps`` frames per second from the first video stream into ``dest_dir`` as JPEGs.
 
@@ -194,7 +196,7 @@ def extract_frames(
                 "-v",
                 "error",
                 "-y",
-                *ffmpeg.input_args(source, "-max_pixels", str(max_pixels)),
+                *ffmpeg.input_args(source, "-max_pixels", str(max_pixels), max_streams=max_streams),
                 "-map",
                 "0:v:0",
                 "-an",

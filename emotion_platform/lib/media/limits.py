@@ -34,6 +34,7 @@ class MediaLimits(BaseModel):
     max_channels: int = Field(
         64, description="Most audio channels decoded (mixed down to mono, averaged where ffmpeg knows no layout)."
     )
+    max_streams: int = Field(64, description="Most streams a container may hold (each costs ffmpeg memory).")
     max_frame_pixels: int = Field(
         8192 * 4320,
         description="Largest video frame decoded, in pixels: DCI 8K (8K UHD, 7680x4320, fits), one frame ~53 MB.",

@@ -33,13 +33,18 @@ def prepare_media(key: str, store: MediaStore, limits: MediaLimits) -> dict:
     }
     try:
         check_wav_header(source, limits)
-        info = probe(source)
+        info = probe(source, max_streams=limits.max_streams)
         record["info"] = info.to_dict()
         validation.check_streams(source, info, limits)
         validation.check_duration(source, info, limits.min_duration_s, limits.max_duration_s)
         if info.has_audio:
             audio = decode.decode_audio(
-                source, store.audio_path(key), info.duration_s, limits.max_duration_s, info.audio.channels
+                source,
+                store.audio_path(key),
+                info.duration_s,
+                limits.max_duration_s,
+                info.audio.channels,
+                max_streams=limits.max_streams,
             )
             record["audio"] = audio.to_dict()
             info = validation.measured(source, info, audio.duration_s, limits.min_duration_s, limits.max_duration_s)
@@ -52,7 +57,8 @@ def prepare_media(key: str, store: MediaStore, limits: MediaLimits) -> dict:
                 limits.frame_max_side,
                 info.duration_s,
                 limits.max_duration_s,
-                limits.max_frame_pixels,
+                max_pixels=limits.max_frame_pixels,
+                max_streams=limits.max_streams,
             )
             record["frames"] = frames.to_dict()
             info = validation.measured(

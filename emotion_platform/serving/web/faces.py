@@ -64,6 +64,7 @@ def save_face_crops(video: Path, result: dict, dest: Path, limits: MediaLimits) 
             limits.frame_max_side,
             result["media"]["duration_s"],
             max_pixels=limits.max_frame_pixels,
+            max_streams=limits.max_streams,
         )
         by_time = {round(f.t, 3): f.path for f in FrameIndex.read(frames_dir).frames}
         counts: dict[int, int] = {}
