@@ -114,7 +114,7 @@ class ServingSettings(BaseSettings):
     )
 
     def upload_limits(self) -> MediaLimits:
-        """What one upload may be: this service's size and duration limits, the platform's others."""
+        """What one upload may be: this service's size and duration limits, the model's defaults for the rest."""
         return MediaLimits(
             max_bytes=self.max_upload_bytes, max_duration_s=self.max_duration_s, min_duration_s=self.min_duration_s
         )

@@ -1,9 +1,10 @@
-"""What the platform accepts and decodes as one media file, stated: beyond these limits it is refused with a sentence.
+"""What the platform accepts and decodes as one media file: beyond these limits it is refused with a sentence.
 
-:class:`MediaLimits` holds every limit with its default. The size, duration and frame limits are set
-per deployment (the platform settings, the storage resource, the service's upload settings); the
-format limits bound what one file can cost however small it is: audio is decoded to 16 kHz mono and
-frames are scaled down, but the decoder first holds the stream as the file describes it.
+:class:`MediaLimits` holds every limit with its default; a deployment sets them through the platform
+settings (the storage resource's fields) and the service's upload settings. The format limits (sample
+rate, channels, streams, frame pixels) bound what one file can cost however small it is: audio is
+decoded to 16 kHz mono and frames are scaled down, but the decoder first holds the stream as the file
+describes it.
 """
 
 from __future__ import annotations
