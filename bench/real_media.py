@@ -46,6 +46,7 @@ from emotion_platform.lib.datasets.splits import assign_splits  # noqa: E402
 from emotion_platform.lib.datasets.spoken import flat_voice_examples, spoken_examples  # noqa: E402
 from emotion_platform.lib.datasets.text import load_text  # noqa: E402
 from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID  # noqa: E402
+from emotion_platform.lib.media.limits import MediaLimits  # noqa: E402
 from emotion_platform.lib.metrics import classification_metrics  # noqa: E402
 from emotion_platform.lib.progress import Progress  # noqa: E402
 from emotion_platform.lib.samples import gather_all  # noqa: E402
@@ -61,11 +62,11 @@ from emotion_platform.lib.text_model.encoder import minilm_dir  # noqa: E402
 from emotion_platform.lib.text_model.model import TextEmotionModel  # noqa: E402
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier  # noqa: E402
 from emotion_platform.lib.transcription import build_transcriber  # noqa: E402
-from emotion_platform.serving.media import UploadLimits, classify_media  # noqa: E402
+from emotion_platform.serving.media import classify_media  # noqa: E402
 from emotion_platform.settings import PlatformSettings  # noqa: E402
 
 SHARED_FOUR = ("anger", "joy", "neutral", "sadness")
-LIMITS = UploadLimits(max_bytes=1 << 30, max_duration_s=3600, min_duration_s=0.1)
+LIMITS = MediaLimits(max_bytes=1 << 30, max_duration_s=3600)
 TRANSCRIBER = ("faster-whisper", "tiny.en")
 
 

@@ -67,6 +67,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from emotion_platform.lib import atomic  # noqa: E402
+from emotion_platform.lib.audio import SAMPLE_RATE  # noqa: E402
 from emotion_platform.lib.media.ffmpeg import tool  # noqa: E402
 from emotion_platform.lib.samples import librivox_clips  # noqa: E402
 from emotion_platform.lib.tracking import ModelRegistry  # noqa: E402
@@ -303,7 +304,7 @@ def minute_of_speech(dest: Path, seconds: float = 60.0) -> Path:
             "-ac",
             "1",
             "-ar",
-            "16000",
+            str(SAMPLE_RATE),
             str(dest),
         ],
         check=True,

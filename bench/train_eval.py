@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from emotion_platform.lib.datasets.splits import assign_splits  # noqa: E402
 from emotion_platform.lib.datasets.text import load_meld  # noqa: E402
 from emotion_platform.lib.evaluation import evaluate_text_model  # noqa: E402
-from emotion_platform.lib.labels import LABEL_TO_ID  # noqa: E402
+from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID  # noqa: E402
 from emotion_platform.lib.metrics import classification_metrics  # noqa: E402
 from emotion_platform.lib.text_model.encoder import minilm_dir  # noqa: E402
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier  # noqa: E402
@@ -36,7 +36,7 @@ from emotion_platform.settings import PlatformSettings  # noqa: E402
 
 
 def one_hot(pred: np.ndarray) -> np.ndarray:
-    out = np.zeros((len(pred), 7))
+    out = np.zeros((len(pred), len(EMOTIONS)))
     out[np.arange(len(pred)), pred] = 1.0
     return out
 

@@ -24,6 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from emotion_platform.lib.audio import SAMPLE_RATE  # noqa: E402
 from emotion_platform.lib.media.decode import decode_audio, load_audio  # noqa: E402
 from emotion_platform.lib.media.probe import probe  # noqa: E402
 from emotion_platform.lib.samples import conversation_reference, gather_wheel_samples, librivox_clips  # noqa: E402
@@ -62,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     cache = PlatformSettings().cache_dir
     audios, refs = load_corpus(cache)
-    audio_s = sum(len(a) for a in audios) / 16000
+    audio_s = sum(len(a) for a in audios) / SAMPLE_RATE
     librivox_n = len(refs) - 1
 
     reference = build_transcriber("openai-whisper", args.model, cache, device=args.device)

@@ -34,16 +34,9 @@ from emotion_platform.settings import PlatformSettings, get_settings
 
 def build_resources(settings: PlatformSettings) -> dict[str, object]:
     """Resources for a deployment, from its settings (env vars for the local and scale profiles)."""
-    limits = settings.media
     return {
         "storage": StorageResource(
-            root=str(settings.data_dir),
-            inbox=str(settings.inbox),
-            max_bytes=limits.max_bytes,
-            max_duration_s=limits.max_duration_s,
-            min_duration_s=limits.min_duration_s,
-            frame_rate=limits.frame_rate,
-            frame_max_side=limits.frame_max_side,
+            root=str(settings.data_dir), inbox=str(settings.inbox), **settings.media.model_dump()
         ),
         "transcriber": TranscriberResource(
             backend=settings.transcriber_backend,

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from emotion_platform.lib.media.limits import MediaLimits
 from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,16 +29,11 @@ TranscriberBackend = Literal["openai-whisper", "faster-whisper"]
 Device = Literal["auto", "cpu", "cuda"]
 
 
-class MediaLimits(BaseSettings):
-    """What the platform accepts as one media file."""
+class MediaSettings(BaseSettings, MediaLimits):
+    """The :class:`~emotion_platform.lib.media.limits.MediaLimits` of this deployment, each read from
+    ``EMOTION_PLATFORM_MEDIA_<LIMIT>`` (or ``EMOTION_PLATFORM_MEDIA__<LIMIT>`` through the platform settings)."""
 
     model_config = SettingsConfigDict(env_prefix="EMOTION_PLATFORM_MEDIA_", extra="ignore")
-
-    max_bytes: int = Field(2 * 1024**3, description="Largest accepted file, in bytes.")
-    max_duration_s: float = Field(3 * 3600.0, description="Longest accepted media, in seconds.")
-    min_duration_s: float = Field(0.1, description="Shorter media has nothing to transcribe.")
-    frame_rate: float = Field(2.0, description="Video frames sampled per second for later stages.")
-    frame_max_side: int = Field(640, description="Sampled frames are scaled so no side exceeds this.")
 
 
 class PostgresSettings(BaseSettings):
@@ -97,7 +93,7 @@ class PlatformSettings(BaseSettings):
         description="Runs the inbox sensor requests for a media partition "
         "that never finished (a dead process) before it gives up.",
     )
-    media: MediaLimits = Field(default_factory=MediaLimits)
+    media: MediaSettings = Field(default_factory=MediaSettings)
     postgres: PostgresSettings = Field(default_factory=PostgresSettings)
     mlflow_tracking_uri: str | None = Field(
         None,

@@ -18,6 +18,7 @@ import numpy as np
 import soundfile as sf
 from PIL import Image
 
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.media.ffmpeg import tool
 from emotion_platform_tests import media_corpus_hostile as hostile
 
@@ -45,7 +46,7 @@ def _ffmpeg(*args: str) -> None:
     subprocess.run([tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
-def _wav(path: Path, samples: np.ndarray, rate: int = 16000) -> None:
+def _wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:
     pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
@@ -108,7 +109,7 @@ def build_bad_corpus(dest: Path, samples: dict[str, Path], speech_wav: Path) -> 
     link.symlink_to("/etc/passwd")
     # Valid media with nothing to transcribe.
     silence = add("silence.wav", "transcript", "no_speech")
-    _wav(silence, np.zeros(16000 * 4))
+    _wav(silence, np.zeros(SAMPLE_RATE * 4))
     shutil.copyfile(samples["music_animation.mp4"], add("trailer_music.mp4", "transcript", "no_speech"))
     shutil.copyfile(samples["talking_head.mp4"], add("talking_head_no_audio.mp4", "transcript", "no_audio"))
     (dest / _first_frame_name).unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.media.ffmpeg import tool
 
 Add = Callable[..., Path]
@@ -32,7 +33,7 @@ def ffmpeg(*args: str) -> None:
 
 def wav_bytes(
     pcm: bytes,
-    rate: int = 16000,
+    rate: int = SAMPLE_RATE,
     channels: int = 1,
     bits: int = 16,
     riff_size: int | None = None,
@@ -97,7 +98,7 @@ def add_bombs(add: Add, dest: Path, speech_wav: Path) -> None:
         "-f",
         "lavfi",
         "-i",
-        "sine=f=300:r=16000",
+        f"sine=f=300:r={SAMPLE_RATE}",
         "-t",
         "2",
         "-c:a",
@@ -114,7 +115,7 @@ def add_bombs(add: Add, dest: Path, speech_wav: Path) -> None:
         "-f",
         "lavfi",
         "-i",
-        "anullsrc=r=16000:cl=mono",
+        f"anullsrc=r={SAMPLE_RATE}:cl=mono",
         "-t",
         "600",
         "-c:a",
@@ -170,7 +171,7 @@ def add_video_and_containers(add: Add, dest: Path, speech_wav: Path) -> None:
     )
     mjpeg.unlink()
     # Speech in the first of 64 audio streams (the most the platform reads; it transcribes the first).
-    many = ["-i", str(speech_wav), "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-map", "0:a"]
+    many = ["-i", str(speech_wav), "-f", "lavfi", "-i", f"anullsrc=r={SAMPLE_RATE}:cl=mono", "-map", "0:a"]
     ffmpeg(
         *many, *["-map", "1:a"] * 63, "-t", "7", "-c:a", "flac", str(add("64_audio_streams.mkv", "transcript", "ok"))
     )
@@ -228,7 +229,7 @@ def add_awkward_names(add: Add, silence: Path) -> None:
             "-f",
             "lavfi",
             "-i",
-            "anullsrc=r=16000:cl=mono",
+            f"anullsrc=r={SAMPLE_RATE}:cl=mono",
             "-t",
             str(1 + extra / 10),
             "-c:a",

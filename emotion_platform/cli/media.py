@@ -165,13 +165,14 @@ def demo() -> None:
         settled = broken.stat().st_mtime - 60
         os.utime(broken, (settled, settled))
     _ingest()
+    from emotion_platform.lib.gate import GateConfig
     from emotion_platform.lib.tracking import ModelRegistry
 
     champion = ModelRegistry(settings.tracking_uri, settings.registered_model).champion()
     if champion is None:
         console.print(
             "\n[bold]Training[/] a short configuration; the demo gates it with a 0.35 weighted-F1 floor "
-            "(the deployment floor is 0.55, met by `emotion-platform train --full`)"
+            f"(the deployment floor is {GateConfig().min_weighted_f1}, met by `emotion-platform train --full`)"
         )
         _train(short=True, min_weighted_f1=0.35)
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from emotion_platform.lib.labels import LABEL_TO_ID
+from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID
 from emotion_platform.lib.metrics import classification_metrics, latency_ms, softmax
 from emotion_platform.lib.text_model.model import TextEmotionModel
 
@@ -29,5 +29,5 @@ def evaluate_text_model(
     sample = list(zip(texts, contexts, strict=True))[:latency_examples]
     metrics["latency"] = latency_ms(lambda pair: model.predict_proba([pair[0]], [pair[1]]), sample)
     metrics["size_mb"] = folder_size_mb(model_dir)
-    metrics["predicted_distribution"] = np.bincount(logits.argmax(1), minlength=7).tolist()
+    metrics["predicted_distribution"] = np.bincount(logits.argmax(1), minlength=len(EMOTIONS)).tolist()
     return metrics

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel, ConfigDict, Field
 
-@dataclass(frozen=True)
-class GateConfig:
-    min_weighted_f1: float = 0.55
-    max_p95_latency_ms: float = 100.0
-    tolerance: float = 0.01
+
+class GateConfig(BaseModel):
+    """The gate's thresholds (a deployment decision, not a per-run knob)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_weighted_f1: float = Field(0.55, description="Quality floor: test weighted F1.")
+    max_p95_latency_ms: float = Field(100.0, description="Latency SLO: CPU p95 at batch size 1.")
+    tolerance: float = Field(0.01, description="Allowed weighted-F1 drop against the current champion.")
 
 
 @dataclass
@@ -38,7 +43,7 @@ def decide(candidate: dict, champion: dict | None, config: GateConfig) -> GateDe
         f"p95 latency {p95:.1f} ms {'<=' if p95 <= config.max_p95_latency_ms else '>'} SLO "
         f"{config.max_p95_latency_ms:.1f} ms"
     )
-    evidence = {"candidate_weighted_f1": f1, "candidate_p95_ms": p95, **vars(config)}
+    evidence = {"candidate_weighted_f1": f1, "candidate_p95_ms": p95, **config.model_dump()}
     if champion is None:
         reasons.append("no current champion")
     else:

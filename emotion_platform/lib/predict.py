@@ -133,7 +133,7 @@ def timeline_png(segments: list[dict], dest: Path, title: str) -> Path:
         handles=[plt.Rectangle((0, 0), 1, 1, color=COLORS[e]) for e in EMOTIONS],
         labels=list(EMOTIONS),
         fontsize=7,
-        ncol=7,
+        ncol=len(EMOTIONS),
         loc="upper center",
         bbox_to_anchor=(0.5, -0.35),
         frameon=False,

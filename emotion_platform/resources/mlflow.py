@@ -16,6 +16,7 @@ from pydantic import Field, PrivateAttr
 
 from emotion_platform.lib.errors import NoChampion
 from emotion_platform.lib.gate import GateConfig
+from emotion_platform.lib.model_fields import same_as
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
 from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
 
@@ -67,15 +68,15 @@ class DatasetsResource(dg.ConfigurableResource):
 
 
 class PromotionPolicyResource(dg.ConfigurableResource):
-    """The promotion gate's thresholds (a deployment decision, not a per-run knob)."""
+    """The promotion gate's thresholds: :class:`GateConfig`'s fields, with its defaults."""
 
-    min_weighted_f1: float = Field(0.55, description="Quality floor: test weighted F1.")
-    max_p95_latency_ms: float = Field(100.0, description="Latency SLO: CPU p95 at batch size 1.")
-    tolerance: float = Field(0.01, description="Allowed weighted-F1 drop against the current champion.")
+    min_weighted_f1: float = same_as(GateConfig, "min_weighted_f1")
+    max_p95_latency_ms: float = same_as(GateConfig, "max_p95_latency_ms")
+    tolerance: float = same_as(GateConfig, "tolerance")
 
     @property
     def gate(self) -> GateConfig:
-        return GateConfig(self.min_weighted_f1, self.max_p95_latency_ms, self.tolerance)
+        return GateConfig(**{name: getattr(self, name) for name in GateConfig.model_fields})
 
 
 class ChampionModelResource(dg.ConfigurableResource):

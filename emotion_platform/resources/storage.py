@@ -7,20 +7,29 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from emotion_platform.lib.media.prepare import DecodeLimits
+from emotion_platform.lib.media.limits import MediaLimits
 from emotion_platform.lib.media.store import MediaStore
+from emotion_platform.lib.model_fields import same_as
 
 
 class StorageResource(dg.ConfigurableResource):
-    """Local folders: the data root (artifacts, quarantine) and the inbox people drop media into."""
+    """Local folders: the data root (artifacts, quarantine) and the inbox people drop media into.
+
+    The media limits are :class:`~emotion_platform.lib.media.limits.MediaLimits`' fields, with its defaults.
+    """
 
     root: str = Field(description="Root folder of everything the platform writes.")
     inbox: str = Field(description="Folder watched for new media; never modified by the platform.")
-    max_bytes: int = Field(2 * 1024**3, description="Largest accepted file, in bytes.")
-    max_duration_s: float = Field(3 * 3600.0, description="Longest accepted media, in seconds.")
-    min_duration_s: float = Field(0.1, description="Shortest accepted media, in seconds.")
-    frame_rate: float = Field(2.0, description="Video frames sampled per second.")
-    frame_max_side: int = Field(640, description="Largest side of a sampled frame, in pixels.")
+    max_bytes: int = same_as(MediaLimits, "max_bytes")
+    max_duration_s: float = same_as(MediaLimits, "max_duration_s")
+    min_duration_s: float = same_as(MediaLimits, "min_duration_s")
+    frame_rate: float = same_as(MediaLimits, "frame_rate")
+    frame_max_side: int = same_as(MediaLimits, "frame_max_side")
+    min_sample_rate: int = same_as(MediaLimits, "min_sample_rate")
+    max_sample_rate: int = same_as(MediaLimits, "max_sample_rate")
+    max_channels: int = same_as(MediaLimits, "max_channels")
+    max_streams: int = same_as(MediaLimits, "max_streams")
+    max_frame_pixels: int = same_as(MediaLimits, "max_frame_pixels")
     settle_s: float = Field(2.0, description="A file must be unchanged this long before it is admitted.")
 
     @property
@@ -32,11 +41,6 @@ class StorageResource(dg.ConfigurableResource):
         return Path(self.inbox)
 
     @property
-    def decode_limits(self) -> DecodeLimits:
-        return DecodeLimits(
-            max_bytes=self.max_bytes,
-            max_duration_s=self.max_duration_s,
-            min_duration_s=self.min_duration_s,
-            frame_rate=self.frame_rate,
-            frame_max_side=self.frame_max_side,
-        )
+    def limits(self) -> MediaLimits:
+        """The media limits this resource is configured with."""
+        return MediaLimits(**{name: getattr(self, name) for name in MediaLimits.model_fields})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.features import media_features
 from emotion_platform.lib.media import decode, validation
 from emotion_platform.lib.media.ids import sha256_file
+from emotion_platform.lib.media.limits import MediaLimits
 from emotion_platform.lib.media.probe import MediaInfo, check_wav_header, probe
 from emotion_platform.lib.predict import media_summary, segment_emotions
 from emotion_platform.lib.progress import Progress, enclosing_reporters
@@ -29,26 +29,17 @@ from emotion_platform.lib.transcription.types import Transcript
 STAGE_SPANS = {"decoding": (0.0, 0.15), "transcribing": (0.15, 0.85), "classifying": (0.85, 1.0)}
 
 
-@dataclass(frozen=True)
-class UploadLimits:
-    max_bytes: int
-    max_duration_s: float
-    min_duration_s: float
-    frame_rate: float = 2.0  # video frames sampled per second for the face branch
-    frame_max_side: int = 640
-
-
-def inspect_upload(path: Path, limits: UploadLimits) -> MediaInfo:
+def inspect_upload(path: Path, limits: MediaLimits) -> MediaInfo:
     """What the upload is, decided by ffprobe on its bytes; raises when it is not acceptable media."""
     validation.check_file(path, limits.max_bytes)
-    check_wav_header(path)
-    info = probe(path)
-    validation.check_streams(path, info)
+    check_wav_header(path, limits)
+    info = probe(path, max_streams=limits.max_streams)
+    validation.check_streams(path, info, limits)
     validation.check_duration(path, info, limits.min_duration_s, limits.max_duration_s)
     return info
 
 
-def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, limits: UploadLimits) -> dict:
+def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, limits: MediaLimits) -> dict:
     """Transcript segments with an emotion distribution each, and a file-level summary.
 
     For video, when the model has a face branch, sampled frames give each segment face-expression
@@ -63,14 +54,26 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
             media_id = sha256_file(path)[:12]
             if info.has_audio:
                 decoded = decode.decode_audio(
-                    path, Path(work) / "audio.wav", info.duration_s, limits.max_duration_s, info.audio.channels
+                    path,
+                    Path(work) / "audio.wav",
+                    info.duration_s,
+                    limits.max_duration_s,
+                    info.audio.channels,
+                    max_streams=limits.max_streams,
                 )
                 info = validation.measured(path, info, decoded.duration_s, limits.min_duration_s, limits.max_duration_s)
                 audio = decode.load_audio(Path(decoded.path))
             if info.has_video and getattr(bundle, "face", None) is not None:  # frames only where faces count
                 frames = Path(work) / "frames"
                 sampled = decode.extract_frames(
-                    path, frames, limits.frame_rate, limits.frame_max_side, info.duration_s, limits.max_duration_s
+                    path,
+                    frames,
+                    limits.frame_rate,
+                    limits.frame_max_side,
+                    info.duration_s,
+                    limits.max_duration_s,
+                    max_pixels=limits.max_frame_pixels,
+                    max_streams=limits.max_streams,
                 )
                 info = validation.measured(
                     path, info, sampled.count / sampled.fps, limits.min_duration_s, limits.max_duration_s

@@ -34,7 +34,7 @@ from emotion_platform.settings import get_settings
 with bentoml.importing():
     from emotion_platform.lib.errors import MediaRejected, StorageFull
     from emotion_platform.serving.errors import error_response, rejection_response
-    from emotion_platform.serving.media import UploadLimits, classify_media, warm_up
+    from emotion_platform.serving.media import classify_media, warm_up
     from emotion_platform.serving.metrics import service_metrics
     from emotion_platform.serving.model import LoadedModel, load_from_folder, load_from_registry
     from emotion_platform.serving.request_logs import bind_model, configure_service_logs
@@ -109,9 +109,7 @@ class EmotionClassifier:
             platform.cache_dir,
             device=self.settings.device,
         )
-        self.limits = UploadLimits(
-            self.settings.max_upload_bytes, self.settings.max_duration_s, self.settings.min_duration_s
-        )
+        self.limits = self.settings.upload_limits()
         self.metrics = service_metrics()
         # The web page (/ui): its analyses run on this worker's models, in a small pool of its own.
         self.web: WebBackend = build_backend(

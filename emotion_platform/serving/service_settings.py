@@ -25,6 +25,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emotion_platform.lib.errors import ConfigError
+from emotion_platform.lib.media.limits import MediaLimits
+from emotion_platform.lib.model_fields import same_as
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class ServingSettings(BaseSettings):
     whisper_model: Literal["tiny.en", "base"] = "tiny.en"
     max_upload_bytes: int = Field(100 * 1024**2, description="Largest accepted upload, in bytes.")
     max_duration_s: float = Field(15 * 60.0, description="Longest accepted media, in seconds.")
-    min_duration_s: float = Field(0.1, description="Shorter media has nothing to classify.")
+    min_duration_s: float = same_as(MediaLimits, "min_duration_s")
     max_text_request_bytes: int = Field(1024**2, description="Largest accepted JSON body of a text request.")
     max_utterances: int = Field(256, description="Most utterances in one text request.")
     max_utterance_chars: int = Field(2000, description="Longest accepted utterance.")
@@ -110,6 +112,12 @@ class ServingSettings(BaseSettings):
     threads_per_worker: int | Literal["auto"] = Field(
         "auto", description="Torch intra-op threads in each worker. auto: the cores divided among the workers."
     )
+
+    def upload_limits(self) -> MediaLimits:
+        """What one upload may be: this service's size and duration limits, the model's defaults for the rest."""
+        return MediaLimits(
+            max_bytes=self.max_upload_bytes, max_duration_s=self.max_duration_s, min_duration_s=self.min_duration_s
+        )
 
     def worker_count(self) -> int:
         """How many server processes to run (each with its own model copy and adaptive batcher)."""

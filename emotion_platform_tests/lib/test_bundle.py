@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from emotion_platform.lib.acoustic.dataset import load_clip
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.bundle import FORMAT_FILE, EmotionBundle, OutdatedBundle
 from emotion_platform.lib.face.branch import FACE_FILE
 from emotion_platform.lib.fusion import fuse, fuse_segment
+from emotion_platform.lib.labels import EMOTIONS
 
 TEXT = "I can't believe we actually won the whole thing!"
 
@@ -22,7 +24,7 @@ def face_distribution(emotion_bundle, talking_head_index) -> np.ndarray:
 @pytest.fixture(scope="module")
 def voice(emotion_bundle, librivox) -> np.ndarray:
     """The speech embedding of two seconds of real read speech, as a (1, dim) row."""
-    return emotion_bundle.speech.embed([load_clip(str(librivox[0].path))[: 16_000 * 2]])
+    return emotion_bundle.speech.embed([load_clip(str(librivox[0].path))[: SAMPLE_RATE * 2]])
 
 
 def test_save_and_load_keep_every_branch(emotion_bundle, voice, tmp_path) -> None:
@@ -50,7 +52,7 @@ def test_any_subset_of_branches_fuses(emotion_bundle, face_distribution, voice) 
     nan_voice = np.full_like(voice[0], np.nan)
     texts = [TEXT, None, None, None, TEXT, TEXT]
     speech = np.vstack([nan_voice, voice[0], nan_voice, nan_voice, voice[0], voice[0]])
-    nan_face = np.full(7, np.nan)
+    nan_face = np.full(len(EMOTIONS), np.nan)
     faces = np.vstack([nan_face, nan_face, face_distribution, nan_face, face_distribution, nan_face])
     out = emotion_bundle.predict_segments(texts, speech, faces)
     t, s, f, fused = out["text"], out["speech"], out["face"], out["fused"]

@@ -7,6 +7,7 @@ import pytest
 
 from emotion_platform.lib.acoustic.dataset import load_clip
 from emotion_platform.lib.acoustic.features import FEATURE_NAMES
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.features import NO_WORDS, MediaFeatures, features_path, media_features
 from emotion_platform.lib.transcription.types import Segment, Transcript
 
@@ -19,7 +20,7 @@ def spoken(librivox) -> tuple[Transcript, np.ndarray]:
         Segment(id=0, start=0.0, end=3.0, text=" ".join(words[:8]), avg_logprob=-0.2, no_speech_prob=0.0),
         Segment(id=1, start=3.0, end=7.0, text=" ".join(words[8:]), avg_logprob=-0.2, no_speech_prob=0.0),
     ]
-    return Transcript(status="ok", duration_s=audio.size / 16_000, segments=segments), audio
+    return Transcript(status="ok", duration_s=audio.size / SAMPLE_RATE, segments=segments), audio
 
 
 def test_each_spoken_segment_gets_words_voice_and_descriptors(emotion_bundle, spoken) -> None:

@@ -10,6 +10,8 @@ from emotion_platform.lib.gate import GateConfig, decide
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.metrics import classification_metrics, expected_calibration_error, fit_temperature, softmax
 
+CLASSES = len(EMOTIONS)
+
 
 def test_fusion_with_a_missing_branch_is_that_branch() -> None:
     text = np.array([[0.1, 0.0, 0.0, 0.7, 0.2, 0.0, 0.0]])
@@ -17,7 +19,7 @@ def test_fusion_with_a_missing_branch_is_that_branch() -> None:
 
 
 def test_fusion_is_a_weighted_geometric_mean() -> None:
-    a = np.full((1, 7), 1 / 7)
+    a = np.full((1, CLASSES), 1 / CLASSES)
     b = np.array([[0.4, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]])
     fused = fuse({"a": a, "b": b}, {"a": 0.5, "b": 0.5})
     assert fused.sum() == pytest.approx(1.0) and fused[0, 0] == fused.max()
@@ -27,20 +29,26 @@ def test_fusion_is_a_weighted_geometric_mean() -> None:
 
 def test_gate_reports_each_failure() -> None:
     candidate = {"weighted_f1": 0.50, "latency": {"p95_ms": 150.0}}
-    decision = decide(candidate, {"weighted_f1": 0.58}, GateConfig(0.55, 100.0, 0.01))
+    decision = decide(
+        candidate, {"weighted_f1": 0.58}, GateConfig(min_weighted_f1=0.55, max_p95_latency_ms=100.0, tolerance=0.01)
+    )
     assert not decision.passed and len(decision.reasons) == 3
-    ok = decide({"weighted_f1": 0.60, "latency": {"p95_ms": 20.0}}, {"weighted_f1": 0.605}, GateConfig(0.55, 100, 0.01))
+    ok = decide(
+        {"weighted_f1": 0.60, "latency": {"p95_ms": 20.0}},
+        {"weighted_f1": 0.605},
+        GateConfig(min_weighted_f1=0.55, max_p95_latency_ms=100, tolerance=0.01),
+    )
     assert ok.passed
 
 
 def test_metrics_and_temperature_scaling() -> None:
     y = np.array([0, 1, 2, 3, 4, 5, 6, 3])
-    perfect = np.eye(7)[y]
+    perfect = np.eye(CLASSES)[y]
     m = classification_metrics(y, perfect)
     assert m["accuracy"] == 1.0 and m["weighted_f1"] == 1.0 and m["ece"] == pytest.approx(0.0)
     rng = np.random.default_rng(1)
-    labels_ = rng.integers(0, 7, 2000)
-    logits = rng.normal(size=(2000, 7))
+    labels_ = rng.integers(0, CLASSES, 2000)
+    logits = rng.normal(size=(2000, CLASSES))
     logits[np.arange(2000), labels_] += 1.0
     overconfident = logits * 4
     t = fit_temperature(overconfident, labels_)
@@ -82,8 +90,8 @@ def _domain(rng: np.random.Generator, n: int, informative: str) -> tuple[np.ndar
     """(text, speech, labels) where one branch is peaked at the label and the other says "neutral"
     whatever the label: acted speech (neutral sentences, emotional voices) or dialogue read flat."""
     y = rng.integers(0, len(EMOTIONS), n)
-    peaked = softmax(rng.normal(0, 1.0, (n, 7)) + 2.5 * np.eye(7)[y])
-    flat = softmax(rng.normal(0, 0.3, (n, 7)) + 3.0 * np.eye(7)[NEUTRAL])
+    peaked = softmax(rng.normal(0, 1.0, (n, CLASSES)) + 2.5 * np.eye(CLASSES)[y])
+    flat = softmax(rng.normal(0, 0.3, (n, CLASSES)) + 3.0 * np.eye(CLASSES)[NEUTRAL])
     return (flat, peaked, y) if informative == "speech" else (peaked, flat, y)
 
 
@@ -103,7 +111,7 @@ def test_words_voice_fusion_follows_the_informative_branch_of_each_domain(two_do
     for domain, (text, speech, y) in two_domains["test"].items():
         informative = speech if domain == ACTED else text
         fused = fusion.combine(text, speech)
-        assert fused.shape == (len(y), 7) and np.allclose(fused.sum(axis=1), 1.0)
+        assert fused.shape == (len(y), CLASSES) and np.allclose(fused.sum(axis=1), 1.0)
         accuracy = float((fused.argmax(1) == y).mean())
         assert accuracy >= 0.75 and accuracy >= (informative.argmax(1) == y).mean() - 0.08, domain
         assert (fused.argmax(1) == informative.argmax(1)).mean() >= 0.8, domain
@@ -164,9 +172,9 @@ def test_fuse_segment_uses_whichever_branches_are_present(two_domains) -> None:
 
 
 def test_entropy_is_zero_for_certainty_and_one_for_uniform() -> None:
-    p = np.array([np.eye(7)[2], np.full(7, 1 / 7), [0.5, 0.5, 0, 0, 0, 0, 0]])
-    np.testing.assert_allclose(entropy(p), [0.0, 1.0, np.log(2) / np.log(7)], atol=1e-4)
-    assert entropy(np.full(7, 1 / 7)).shape == (1,) and EPS < 1e-3
+    p = np.array([np.eye(CLASSES)[2], np.full(CLASSES, 1 / CLASSES), [0.5, 0.5, 0, 0, 0, 0, 0]])
+    np.testing.assert_allclose(entropy(p), [0.0, 1.0, np.log(2) / np.log(CLASSES)], atol=1e-4)
+    assert entropy(np.full(CLASSES, 1 / CLASSES)).shape == (1,) and EPS < 1e-3
 
 
 def test_words_voice_fusion_fitted_on_a_few_dozen_rows_is_not_just_the_class_prior() -> None:

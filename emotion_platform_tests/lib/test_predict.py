@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from emotion_platform.lib.acoustic.dataset import load_clip
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.features import media_features
+from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.predict import LOW_CONFIDENCE, media_summary, segment_emotions
 from emotion_platform.lib.transcription.types import Segment, Transcript
 from emotion_platform_tests.small_bundle import assert_distribution
@@ -29,7 +31,7 @@ def speech_video(librivox) -> tuple[Transcript, np.ndarray]:
     words = librivox[0].reference.split()
     transcript = Transcript(
         status="ok",
-        duration_s=audio.size / 16_000,
+        duration_s=audio.size / SAMPLE_RATE,
         segments=[
             _segment(0, 0.0, 2.0, " ".join(words[:6])),
             _segment(1, 2.0, 4.0, " ".join(words[6:12])),
@@ -104,7 +106,13 @@ def test_confidence_is_the_top_fused_probability_and_flat_answers_are_flagged(em
         assert record["confidence"] == max(record["emotions"].values())
         assert record["low_confidence"] == (record["confidence"] < LOW_CONFIDENCE)
     flat = [
-        dict(r, emotions=dict.fromkeys(r["emotions"], 1 / 7), top="anger", confidence=0.143, low_confidence=True)
+        dict(
+            r,
+            emotions=dict.fromkeys(r["emotions"], 1 / len(EMOTIONS)),
+            top="anger",
+            confidence=0.143,
+            low_confidence=True,
+        )
         for r in records
     ]
     summary = media_summary(flat[:1] + records[1:])
@@ -114,7 +122,7 @@ def test_confidence_is_the_top_fused_probability_and_flat_answers_are_flagged(em
 
 
 def test_a_file_without_words_or_faces_has_no_segments_and_says_why(emotion_bundle) -> None:
-    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(32_000) / 16_000).astype(np.float32)
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(2 * SAMPLE_RATE) / SAMPLE_RATE).astype(np.float32)
     silent = Transcript.empty("no_speech", "no speech was detected", duration_s=2.0)
     features = media_features(emotion_bundle, silent, tone, "tone")
     assert len(features) == 0 and features.reason == "no speech was detected"

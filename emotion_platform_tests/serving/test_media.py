@@ -15,10 +15,11 @@ import soundfile as sf
 from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.labels import EMOTIONS
-from emotion_platform.serving.media import UploadLimits, classify_media, warm_up
+from emotion_platform.lib.media.limits import MediaLimits
+from emotion_platform.serving.media import classify_media, warm_up
 from emotion_platform_tests.media_corpus import MAX_BYTES, MAX_DURATION_S
 
-LIMITS = UploadLimits(MAX_BYTES, MAX_DURATION_S, min_duration_s=0.1)
+LIMITS = MediaLimits(max_bytes=MAX_BYTES, max_duration_s=MAX_DURATION_S)
 
 
 @pytest.fixture(scope="module")

@@ -18,33 +18,30 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
 from emotion_platform.assets.models.assets import MODEL_PIP_REQUIREMENTS
-from emotion_platform.serving.packaging import SERVING_REQUIREMENTS, pins
+from emotion_platform.serving.packaging import SERVING_REQUIREMENTS, locked_pins, pins, pip_requirements
 from emotion_platform.settings import PROJECT_ROOT
 from emotion_platform_tests.serving.conftest import API_KEY
 
-LOCK = PROJECT_ROOT / "requirements" / "lock.txt"
 NO_DEPS = PROJECT_ROOT / "requirements" / "no-deps.in"
 
 
-def locked_versions() -> dict[str, Version]:
-    """The lock's exact version of each package (read with the same parser as the serving list)."""
-    return {name: Version(next(iter(Requirement(line).specifier)).version) for name, line in pins(LOCK).items()}
-
-
 def test_every_serving_pin_is_the_locked_version() -> None:
-    locked = locked_versions()
+    locked = locked_pins()
     declared = pins()
     assert "torch" in declared and "bentoml" in declared
     for name, line in declared.items():
-        requirement = Requirement(line)
-        assert str(requirement.specifier).startswith("=="), f"{line}: pin the exact version"
+        assert str(Requirement(line).specifier).startswith("=="), f"{line}: pin the exact version"
         assert name in locked, f"{line} is not in requirements/lock.txt"
-        assert requirement.specifier.contains(locked[name], prereleases=True), (
-            f"{line} differs from the lock's {name}=={locked[name]}"
-        )
+        assert line == locked[name], f"{line} differs from the lock's {locked[name]}"
+
+
+def test_pins_for_other_environments_come_from_the_lock_without_local_labels() -> None:
+    assert pins(PROJECT_ROOT / "requirements" / "lock.txt")["torch"].startswith("torch==")
+    (torch,) = pip_requirements("torch")
+    assert "+" not in torch and torch == locked_pins()["torch"]
+    assert pip_requirements("Pandas", "transformers") == [locked_pins()["pandas"], locked_pins()["transformers"]]
 
 
 def test_bento_image_and_mlflow_model_take_the_one_list() -> None:

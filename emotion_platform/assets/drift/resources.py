@@ -4,23 +4,26 @@ import dagster as dg
 from pydantic import Field
 
 from emotion_platform.lib.drift.report import DriftPolicy
+from emotion_platform.lib.model_fields import same_as
 
 
 class DriftMonitorResource(dg.ConfigurableResource):
-    """Thresholds of the drift check and the MLflow experiment that keeps every report."""
+    """Thresholds of the drift check (:class:`DriftPolicy`'s, with its defaults) and the MLflow experiment
+    that keeps every report."""
 
-    alpha: float = Field(
-        0.05,
-        description="Chance that a window from the reference distribution shows any "
-        "drifted column (Bonferroni: each column is tested at alpha / columns).",
-    )
-    drift_share: float = Field(0.15, description="The drift check fails when this share of the tested columns drifts.")
-    min_window_rows: int = Field(30, description="Windows with fewer segments are not judged.")
-    min_column_rows: int = Field(20, description="A column needs this many values in the window to be tested.")
+    alpha: float = same_as(DriftPolicy, "alpha")
+    drift_share: float = same_as(DriftPolicy, "drift_share")
+    min_window_rows: int = same_as(DriftPolicy, "min_rows")
+    min_column_rows: int = same_as(DriftPolicy, "min_column_rows")
     tracking_uri: str = Field(description="MLflow tracking URI.")
     experiment: str = Field("emotion-platform-drift", description="MLflow experiment of the drift reports.")
     artifact_root: str = Field(description="Folder or URI for the experiment's artifacts.")
 
     @property
     def policy(self) -> DriftPolicy:
-        return DriftPolicy(self.alpha, self.drift_share, self.min_window_rows, self.min_column_rows)
+        return DriftPolicy(
+            alpha=self.alpha,
+            drift_share=self.drift_share,
+            min_rows=self.min_window_rows,
+            min_column_rows=self.min_column_rows,
+        )

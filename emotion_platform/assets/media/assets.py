@@ -70,7 +70,7 @@ def media_metadata(record: dict) -> dict:
 )
 def media(context: dg.AssetExecutionContext, storage: StorageResource):
     """One media file, probed and decoded: 16 kHz mono audio and frames sampled from its video."""
-    record = prepare_media(context.partition_key, storage.media_store, storage.decode_limits)
+    record = prepare_media(context.partition_key, storage.media_store, storage.limits)
     passed = record["status"] == READY
     check = dg.AssetCheckResult(
         check_name=DECODABLE_CHECK,

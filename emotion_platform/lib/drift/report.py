@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 from evidently import DataDefinition, Dataset, Report
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from emotion_platform.lib.drift.columns import CATEGORICAL_COLUMNS
 from emotion_platform.lib.drift.preset import ColumnDriftPreset
@@ -29,16 +30,25 @@ from emotion_platform.lib.drift.stattests import CHI2_TWO_SAMPLE
 NUMERIC_TEST = "ks"
 
 
-@dataclass(frozen=True)
-class DriftPolicy:
-    alpha: float = 0.05
-    drift_share: float = 0.15
-    min_rows: int = 30
-    min_column_rows: int = 20
+class DriftPolicy(BaseModel):
+    """When a window of segments counts as drifted from the reference."""
 
-    def __post_init__(self) -> None:
+    model_config = ConfigDict(frozen=True)
+
+    alpha: float = Field(
+        0.05,
+        description="Chance that a window from the reference distribution shows any "
+        "drifted column (Bonferroni: each column is tested at alpha / columns).",
+    )
+    drift_share: float = Field(0.15, description="The drift check fails when this share of the tested columns drifts.")
+    min_rows: int = Field(30, description="Windows with fewer segments are not judged.")
+    min_column_rows: int = Field(20, description="A column needs this many values in the window to be tested.")
+
+    @model_validator(mode="after")
+    def _shares_in_range(self) -> DriftPolicy:
         if not 0 < self.alpha < 1 or not 0 < self.drift_share <= 1:
             raise ValueError(f"alpha and drift_share must be in (0, 1): {self.alpha}, {self.drift_share}")
+        return self
 
 
 @dataclass
@@ -146,7 +156,7 @@ def summarize(
         tested_count=len(per_column),
         drifted_share=share,
         per_column_threshold=threshold,
-        policy=asdict(policy),
+        policy=policy.model_dump(),
         drifted_columns=drifted,
         columns=per_column,
         untested=dict(untested or {}),
@@ -171,7 +181,7 @@ def not_evaluated(
         tested_count=0,
         drifted_share=0.0,
         per_column_threshold=policy.alpha,
-        policy=asdict(policy),
+        policy=policy.model_dump(),
         untested=dict(untested or {}),
         reason=reason,
     )

@@ -64,7 +64,7 @@ def _block(c_in: int, c_out: int, stride: int) -> nn.Sequential:
 class ExpressionNet(nn.Module):
     """PyEmotion's ``NetworkV2(in_c=1, nl=32, out_f=7)``, same parameter names; returns logits."""
 
-    def __init__(self, width: int = 32, classes: int = 7) -> None:
+    def __init__(self, width: int = 32, classes: int = len(PYEMOTION_CLASSES)) -> None:
         super().__init__()
         self.conv_1 = _block(1, width, 1)
         self.conv_2 = _block(width, 2 * width, 2)

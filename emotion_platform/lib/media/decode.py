@@ -2,7 +2,8 @@
 
 What decodes is bounded whatever the file's header claims: ffmpeg stops writing just past the
 duration limit (a file whose header understates its length is refused as too long, not decoded for
-hours), and a video decoder refuses frames over :data:`~emotion_platform.lib.media.limits.MAX_FRAME_PIXELS`.
+hours), and a video decoder refuses frames over the pixel limit
+(:attr:`~emotion_platform.lib.media.limits.MediaLimits.max_frame_pixels`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from emotion_platform.lib import atomic
 from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.errors import CorruptMedia, MediaOverLimits, MediaTooLong
 from emotion_platform.lib.media import ffmpeg
-from emotion_platform.lib.media.limits import MAX_FRAME_PIXELS
+from emotion_platform.lib.media.limits import DEFAULT_LIMITS
 
 # A decode that yields less than this share of the declared duration means the file was cut short.
 TRUNCATION_TOLERANCE = 0.9
@@ -82,6 +83,7 @@ def decode_audio(
     declared_duration_s: float,
     max_duration_s: float | None = None,
     channels: int | None = None,
+    max_streams: int = DEFAULT_LIMITS.max_streams,
 ) -> AudioSummary:
     """Decode the first audio stream of ``source`` into ``dest`` (16 kHz mono float32 WAV), atomically.
 
@@ -99,7 +101,7 @@ def decode_audio(
                 "-v",
                 "error",
                 "-y",
-                *ffmpeg.input_args(source),
+                *ffmpeg.input_args(source, max_streams=max_streams),
                 "-map",
                 "0:a:0",
                 "-vn",
@@ -169,12 +171,19 @@ def load_audio(path: Path) -> np.ndarray:
 
 
 def extract_frames(
-    source: Path, dest_dir: Path, fps: float, max_side: int, duration_s: float, max_duration_s: float | None = None
+    source: Path,
+    dest_dir: Path,
+    fps: float,
+    max_side: int,
+    duration_s: float,
+    max_duration_s: float | None = None,
+    max_pixels: int = DEFAULT_LIMITS.max_frame_pixels,
+    max_streams: int = DEFAULT_LIMITS.max_streams,
 ) -> FramesSummary:
     """Sample ``fps`` frames per second from the first video stream into ``dest_dir`` as JPEGs.
 
     The folder appears whole (with ``index.json`` giving each frame's timestamp) or not at all. The
-    decoder refuses frames over the pixel limit (a stream may grow mid-way), and sampling stops just
+    decoder refuses frames over ``max_pixels`` (a stream may grow mid-way), and sampling stops just
     past ``max_duration_s`` (:class:`MediaTooLong` when the video goes on).
     """
     scale = f"scale='if(gte(iw,ih),min({max_side},iw),-2)':'if(gte(iw,ih),-2,min({max_side},ih))'"
@@ -187,7 +196,7 @@ def extract_frames(
                 "-v",
                 "error",
                 "-y",
-                *ffmpeg.input_args(source, "-max_pixels", str(MAX_FRAME_PIXELS)),
+                *ffmpeg.input_args(source, "-max_pixels", str(max_pixels), max_streams=max_streams),
                 "-map",
                 "0:v:0",
                 "-an",
@@ -207,7 +216,7 @@ def extract_frames(
             raise MediaOverLimits(
                 source,
                 f"its video grows to {oversized.group(1).decode()} frames, over the "
-                f"{MAX_FRAME_PIXELS / 1e6:.1f}-megapixel limit",
+                f"{max_pixels / 1e6:.1f}-megapixel limit",
             )
         ffmpeg.check_disk(result, dest_dir)
         if result.returncode != 0 or not frames:

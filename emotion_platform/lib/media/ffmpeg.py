@@ -2,7 +2,8 @@
 
 Every command opens its input through :func:`input_args`: only demuxers that read the file itself are
 allowed (a playlist, manifest or concat list would make ffmpeg open other files or addresses named
-inside the upload), and a container may hold at most :data:`MAX_STREAMS` streams (each costs memory).
+inside the upload), and a container may hold at most ``max_streams`` streams (each costs memory; the
+default is :attr:`~emotion_platform.lib.media.limits.MediaLimits.max_streams`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from functools import cache
 from pathlib import Path
 
 from emotion_platform.lib.errors import MediaOverLimits, StorageFull, ToolMissing
+from emotion_platform.lib.media.limits import DEFAULT_LIMITS
 
-MAX_STREAMS = 64
 # Demuxers that open files or network addresses named inside the input (HLS and DASH playlists,
 # concat lists, IMF compositions, SDP/RTSP sessions, VobSub's .sub beside the .idx, Magic Lantern's
 # .M00 parts), or that are devices rather than files.
@@ -85,9 +86,9 @@ def allowed_demuxers() -> str:
     return ",".join(dict.fromkeys(names))
 
 
-def input_args(path: Path, *options: str) -> list[str]:
+def input_args(path: Path, *options: str, max_streams: int = DEFAULT_LIMITS.max_streams) -> list[str]:
     """Input ``options`` and ``-i`` for reading ``path`` and nothing else (see the module docstring)."""
-    return ["-format_whitelist", allowed_demuxers(), "-max_streams", str(MAX_STREAMS), *options, "-i", str(path)]
+    return ["-format_whitelist", allowed_demuxers(), "-max_streams", str(max_streams), *options, "-i", str(path)]
 
 
 def run(args: list[str], timeout: float, source: Path | None = None) -> subprocess.CompletedProcess[bytes]:

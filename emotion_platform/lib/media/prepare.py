@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from emotion_platform.lib.errors import MediaRejected
 from emotion_platform.lib.media import decode, validation
 from emotion_platform.lib.media.admission import read_manifest, stored_file
+from emotion_platform.lib.media.limits import MediaLimits
 from emotion_platform.lib.media.probe import check_wav_header, probe
 from emotion_platform.lib.media.quarantine import quarantine
 from emotion_platform.lib.media.store import MediaStore
@@ -15,16 +14,7 @@ READY = "ready"
 QUARANTINED = "quarantined"
 
 
-@dataclass(frozen=True)
-class DecodeLimits:
-    max_bytes: int
-    max_duration_s: float
-    min_duration_s: float
-    frame_rate: float
-    frame_max_side: int
-
-
-def prepare_media(key: str, store: MediaStore, limits: DecodeLimits) -> dict:
+def prepare_media(key: str, store: MediaStore, limits: MediaLimits) -> dict:
     """Probe, check and decode one admitted file. Never raises for bad media: it quarantines it.
 
     Returns a JSON-able record: ``status`` is ``ready`` (with ``info``, ``audio``, ``frames``) or
@@ -42,14 +32,19 @@ def prepare_media(key: str, store: MediaStore, limits: DecodeLimits) -> dict:
         "frames": None,
     }
     try:
-        check_wav_header(source)
-        info = probe(source)
+        check_wav_header(source, limits)
+        info = probe(source, max_streams=limits.max_streams)
         record["info"] = info.to_dict()
-        validation.check_streams(source, info)
+        validation.check_streams(source, info, limits)
         validation.check_duration(source, info, limits.min_duration_s, limits.max_duration_s)
         if info.has_audio:
             audio = decode.decode_audio(
-                source, store.audio_path(key), info.duration_s, limits.max_duration_s, info.audio.channels
+                source,
+                store.audio_path(key),
+                info.duration_s,
+                limits.max_duration_s,
+                info.audio.channels,
+                max_streams=limits.max_streams,
             )
             record["audio"] = audio.to_dict()
             info = validation.measured(source, info, audio.duration_s, limits.min_duration_s, limits.max_duration_s)
@@ -62,6 +57,8 @@ def prepare_media(key: str, store: MediaStore, limits: DecodeLimits) -> dict:
                 limits.frame_max_side,
                 info.duration_s,
                 limits.max_duration_s,
+                max_pixels=limits.max_frame_pixels,
+                max_streams=limits.max_streams,
             )
             record["frames"] = frames.to_dict()
             info = validation.measured(

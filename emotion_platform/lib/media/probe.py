@@ -9,7 +9,7 @@ from pathlib import Path
 
 from emotion_platform.lib.errors import CorruptMedia, MediaOverLimits, MediaTooShort, NoMediaStreams, UnsupportedMedia
 from emotion_platform.lib.media import ffmpeg
-from emotion_platform.lib.media.limits import check_audio_format
+from emotion_platform.lib.media.limits import DEFAULT_LIMITS, MediaLimits, check_audio_format
 
 IMAGE_FORMATS = {"image2", "gif", "webp_pipe", "apng"}
 IMAGE_CODECS = {"png", "bmp", "tiff", "webp", "gif", "jpegls", "pam", "ppm", "pgm"}
@@ -80,8 +80,9 @@ def _is_still_image(format_name: str, stream: dict) -> bool:
     )
 
 
-def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
-    """Read the container and streams of ``path``; raise :class:`UnsupportedMedia` when it is not media."""
+def probe(path: Path, timeout: float = 60.0, max_streams: int = DEFAULT_LIMITS.max_streams) -> MediaInfo:
+    """Read the container and streams of ``path``; raise :class:`UnsupportedMedia` when it is not media
+    (:class:`MediaOverLimits` when it holds more than ``max_streams`` streams)."""
     result = ffmpeg.run(
         [
             ffmpeg.tool("ffprobe"),
@@ -91,13 +92,13 @@ def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
             "-show_streams",
             "-of",
             "json",
-            *ffmpeg.input_args(path),
+            *ffmpeg.input_args(path, max_streams=max_streams),
         ],
         timeout=timeout,
         source=path,
     )
     if result.returncode != 0:
-        _refuse(path, result.stderr.decode("utf-8", "replace"))
+        _refuse(path, result.stderr.decode("utf-8", "replace"), max_streams)
     data = json.loads(result.stdout or b"{}")
     fmt = data.get("format", {})
     format_name = fmt.get("format_name", "")
@@ -137,7 +138,7 @@ def probe(path: Path, timeout: float = 60.0) -> MediaInfo:
     )
 
 
-def _refuse(path: Path, stderr: str) -> None:
+def _refuse(path: Path, stderr: str, max_streams: int) -> None:
     """Raise the rejection for a file ffprobe could not open."""
     if ffmpeg.NOT_ON_WHITELIST in stderr:
         found = re.search(r"\[(\w+) @ [^\]]*\] " + ffmpeg.NOT_ON_WHITELIST, stderr)
@@ -146,11 +147,11 @@ def _refuse(path: Path, stderr: str) -> None:
             path, f"it is a playlist or list of other files ({kind}), not media itself; upload the audio or video file"
         )
     if ffmpeg.TOO_MANY_STREAMS in stderr:
-        raise MediaOverLimits(path, f"it holds more than {ffmpeg.MAX_STREAMS} streams, the most the platform reads")
+        raise MediaOverLimits(path, f"it holds more than {max_streams} streams, the most the platform reads")
     raise UnsupportedMedia(path, f"ffprobe cannot read it: {ffmpeg.last_error_line(stderr.encode(), path)}")
 
 
-def check_wav_header(path: Path) -> None:
+def check_wav_header(path: Path, limits: MediaLimits = DEFAULT_LIMITS) -> None:
     """For a RIFF/WAVE file, what its header declares: plausible channels and sample rate, and all the audio.
 
     ffprobe derives a WAV's duration from the bytes present, so a cut-off upload looks like a shorter,
@@ -169,7 +170,7 @@ def check_wav_header(path: Path) -> None:
             chunk_id, chunk_size = chunk[:4], int.from_bytes(chunk[4:8], "little")
             if chunk_id == b"fmt " and chunk_size >= 16:
                 channels, rate = int.from_bytes(handle.read(4)[2:], "little"), int.from_bytes(handle.read(4), "little")
-                check_audio_format(path, rate, channels, source="the WAV header")
+                check_audio_format(path, rate, channels, limits, source="the WAV header")
             if chunk_id == b"data":
                 present = size - offset - 8
                 # 0 and 0xFFFFFFFF mark streamed WAVs whose writer could not seek back to fill the size.

@@ -13,7 +13,7 @@ from emotion_platform.lib.errors import (
     MediaTooShort,
     UnsafeMediaPath,
 )
-from emotion_platform.lib.media.limits import check_audio_format, check_frame_size
+from emotion_platform.lib.media.limits import DEFAULT_LIMITS, MediaLimits, check_audio_format, check_frame_size
 from emotion_platform.lib.media.probe import MediaInfo
 
 
@@ -42,12 +42,12 @@ def check_file(path: Path, max_bytes: int) -> int:
     return info.st_size
 
 
-def check_streams(path: Path, info: MediaInfo) -> None:
-    """Reject streams beyond the decoding limits (:mod:`emotion_platform.lib.media.limits`)."""
+def check_streams(path: Path, info: MediaInfo, limits: MediaLimits = DEFAULT_LIMITS) -> None:
+    """Reject streams beyond the decoding limits (:class:`~emotion_platform.lib.media.limits.MediaLimits`)."""
     if info.audio is not None:
-        check_audio_format(path, info.audio.sample_rate, info.audio.channels)
+        check_audio_format(path, info.audio.sample_rate, info.audio.channels, limits)
     if info.video is not None:
-        check_frame_size(path, info.video.width, info.video.height)
+        check_frame_size(path, info.video.width, info.video.height, limits)
 
 
 def check_duration(path: Path, info: MediaInfo, min_s: float, max_s: float) -> None:

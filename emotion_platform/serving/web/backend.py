@@ -15,7 +15,8 @@ from typing import BinaryIO
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.media.ids import safe_name
-from emotion_platform.serving.media import UploadLimits, classify_media, inspect_upload
+from emotion_platform.lib.media.limits import MediaLimits
+from emotion_platform.serving.media import classify_media, inspect_upload
 from emotion_platform.serving.web.faces import save_face_crops
 from emotion_platform.serving.web.history import Analysis, HistoryStore
 from emotion_platform.serving.web.jobs import Analyse, JobRunner
@@ -29,7 +30,7 @@ class WebBackend:
     store: HistoryStore
     runner: JobRunner
     media_dir: Path
-    limits: UploadLimits
+    limits: MediaLimits
     sessions: Sessions
     keys: frozenset[str]
 
@@ -71,7 +72,7 @@ class WebBackend:
         return True
 
 
-def analyse_with(bundle, transcriber, limits: UploadLimits, model: dict) -> Analyse:
+def analyse_with(bundle, transcriber, limits: MediaLimits, model: dict) -> Analyse:
     """The job of one analysis: the service's own media path over the stored upload, plus, for a video,
     the face crops its face evidence came from (kept beside the upload)."""
 
@@ -79,16 +80,14 @@ def analyse_with(bundle, transcriber, limits: UploadLimits, model: dict) -> Anal
         media = Path(analysis.media_path)
         result = classify_media(media, bundle, transcriber, limits)
         if result["media"]["has_video"]:
-            result["face_crops"] = save_face_crops(
-                media, result, media.parent / FACES_DIR, limits.frame_rate, limits.frame_max_side
-            )
+            result["face_crops"] = save_face_crops(media, result, media.parent / FACES_DIR, limits)
         return result, model
 
     return analyse
 
 
 def build_backend(
-    store_url: str, media_dir: Path, limits: UploadLimits, keys: frozenset[str], analyse: Analyse, threads: int = 1
+    store_url: str, media_dir: Path, limits: MediaLimits, keys: frozenset[str], analyse: Analyse, threads: int = 1
 ) -> WebBackend:
     """A backend whose runner has already picked up what dead workers left unfinished."""
     store = HistoryStore(store_url)

@@ -19,6 +19,7 @@ import cv2
 from emotion_platform.lib.face.detect import rotate
 from emotion_platform.lib.face.frames import FrameIndex
 from emotion_platform.lib.media import decode
+from emotion_platform.lib.media.limits import MediaLimits
 
 CROP_NAME = re.compile(r"^face-\d{1,5}-\d{1,3}\.jpg$")
 MAX_CROPS = 24
@@ -46,8 +47,9 @@ def face_boxes(result: dict, limit: int = MAX_CROPS) -> list[dict]:
     return found
 
 
-def save_face_crops(video: Path, result: dict, dest: Path, fps: float, max_side: int) -> list[dict]:
-    """Write the crops into ``dest`` as ``face-<segment>-<n>.jpg``; returns their descriptions."""
+def save_face_crops(video: Path, result: dict, dest: Path, limits: MediaLimits) -> list[dict]:
+    """Write the crops into ``dest`` as ``face-<segment>-<n>.jpg`` (frames sampled as ``limits`` say, as
+    the analysis sampled them); returns their descriptions."""
     boxes = face_boxes(result)
     if not boxes:
         return []
@@ -55,7 +57,15 @@ def save_face_crops(video: Path, result: dict, dest: Path, fps: float, max_side:
     crops = []
     with tempfile.TemporaryDirectory(prefix="emotion-faces-") as work:
         frames_dir = Path(work) / "frames"
-        decode.extract_frames(video, frames_dir, fps, max_side, result["media"]["duration_s"])
+        decode.extract_frames(
+            video,
+            frames_dir,
+            limits.frame_rate,
+            limits.frame_max_side,
+            result["media"]["duration_s"],
+            max_pixels=limits.max_frame_pixels,
+            max_streams=limits.max_streams,
+        )
         by_time = {round(f.t, 3): f.path for f in FrameIndex.read(frames_dir).frames}
         counts: dict[int, int] = {}
         for face in boxes:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from emotion_platform.lib.acoustic.dataset import load_clip
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.drift.columns import ACOUSTIC_COLUMNS, profile_columns
 from emotion_platform.lib.drift.inputs import inputs_from_examples, inputs_from_features
 from emotion_platform.lib.drift.reference import ReferenceProfile, build_reference
@@ -69,9 +70,9 @@ def test_window_columns_match_the_reference_columns_by_construction(profiled) ->
     for i, clip in enumerate(clips.itertuples()):
         audio = load_clip(clip.audio_path)
         segment = Segment(
-            id=0, start=0.0, end=audio.size / 16_000, text=clip.text, avg_logprob=-0.1, no_speech_prob=0.0
+            id=0, start=0.0, end=audio.size / SAMPLE_RATE, text=clip.text, avg_logprob=-0.1, no_speech_prob=0.0
         )
-        transcript = Transcript(status="ok", duration_s=audio.size / 16_000, segments=[segment])
+        transcript = Transcript(status="ok", duration_s=audio.size / SAMPLE_RATE, segments=[segment])
         parts.append(inputs_from_features(media_features(bundle, transcript, audio, f"clip-{i}")))
     from emotion_platform.lib.drift.columns import ProfileInput
 

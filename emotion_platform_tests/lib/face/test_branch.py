@@ -5,6 +5,7 @@ import pytest
 
 from emotion_platform.lib.face.branch import FaceBranch
 from emotion_platform.lib.face.expression import PYEMOTION_SHA256
+from emotion_platform.lib.labels import EMOTIONS
 
 
 def test_record_round_trips_without_runtime_state(tmp_path) -> None:
@@ -28,5 +29,5 @@ def test_distribution_keeps_the_faces_choice_and_no_face_stays_none() -> None:
     branch = FaceBranch()
     near_one_hot = np.array([0.0, 0.0, 0.0, 0.999, 0.001, 0.0, 0.0])
     p = branch.distribution(near_one_hot)
-    assert p.argmax() == 3 and np.isclose(p.sum(), 1) and p.min() == pytest.approx(branch.uniform_mix / 7)
+    assert p.argmax() == 3 and np.isclose(p.sum(), 1) and p.min() == pytest.approx(branch.uniform_mix / len(EMOTIONS))
     assert branch.distribution(None) is None

@@ -63,12 +63,12 @@ def test_class_order_is_pyemotions_and_maps_one_to_one() -> None:
 def test_distributions_are_in_platform_order_and_batching_changes_nothing(model, crops) -> None:
     assert len(crops) >= 6
     proba = model.predict_proba(crops)
-    assert proba.shape == (len(crops), 7) and np.allclose(proba.sum(axis=1), 1) and (proba >= 0).all()
+    assert proba.shape == (len(crops), len(EMOTIONS)) and np.allclose(proba.sum(axis=1), 1) and (proba >= 0).all()
     scores = model.scores(crops)
     assert (proba.argmax(axis=1) == [TO_PLATFORM_ORDER.index(j) for j in scores.argmax(axis=1)]).all()
     one_by_one = np.concatenate([ExpressionModel(model.network, batch_size=1).predict_proba([c]) for c in crops])
     assert np.allclose(one_by_one, proba, atol=1e-5)
-    assert model.predict_proba([]).shape == (0, 7)
+    assert model.predict_proba([]).shape == (0, len(EMOTIONS))
 
 
 def test_weights_are_pinned_and_bad_crops_are_refused(model) -> None:

@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.errors import CorruptMedia, MediaOverLimits, MediaTooLong, MediaTooShort, UnsupportedMedia
 from emotion_platform.lib.media import decode, ffmpeg
-from emotion_platform.lib.media.limits import MAX_FRAME_PIXELS, check_frame_size
+from emotion_platform.lib.media.limits import MediaLimits, check_audio_format, check_frame_size
 from emotion_platform.lib.media.probe import check_wav_header, probe
 from emotion_platform_tests.media_corpus_hostile import ffmpeg as run_ffmpeg
 from emotion_platform_tests.media_corpus_hostile import wav_bytes
 
-PCM = np.zeros(16000, dtype="<i2").tobytes()
+PCM = np.zeros(SAMPLE_RATE, dtype="<i2").tobytes()
 RUNAWAY = b"LIST" + (0xFFFFFF00).to_bytes(4, "little") + b"INFO"
 
 
@@ -54,7 +55,19 @@ def test_frames_over_the_pixel_limit_are_refused(tmp_path: Path) -> None:
     check_frame_size(tmp_path, 7680, 4320)  # 8K UHD fits
     with pytest.raises(MediaOverLimits, match="8000x8000"):
         check_frame_size(tmp_path, 8000, 8000)
-    assert MAX_FRAME_PIXELS == 8192 * 4320
+    assert MediaLimits().max_frame_pixels == 8192 * 4320
+
+
+def test_the_format_checks_take_the_limits_they_are_given(tmp_path: Path) -> None:
+    small = MediaLimits(max_frame_pixels=640 * 480, max_sample_rate=48_000, max_channels=2)
+    check_frame_size(tmp_path, 640, 480, small)
+    with pytest.raises(MediaOverLimits, match=r"over the 0\.3-megapixel limit"):
+        check_frame_size(tmp_path, 1280, 720, small)
+    check_audio_format(tmp_path, 96_000, 6)  # within the defaults
+    with pytest.raises(MediaOverLimits, match="over the 48000 Hz the platform decodes"):
+        check_audio_format(tmp_path, 96_000, 2, small)
+    with pytest.raises(MediaOverLimits, match="6 channels, over the 2 the platform mixes down"):
+        check_audio_format(tmp_path, SAMPLE_RATE, 6, small)
 
 
 def test_a_decompression_bomb_decodes_to_16k_mono_in_bounded_memory(tmp_path: Path) -> None:
@@ -76,13 +89,16 @@ def test_a_decompression_bomb_decodes_to_16k_mono_in_bounded_memory(tmp_path: Pa
         timeout=300,
     )
     samples, peak_kib = map(int, done.stdout.split())
-    assert samples == 30 * 16000
+    assert samples == 30 * SAMPLE_RATE
     assert peak_kib * 1024 < min(256 * 1024**2, raw_bytes / 4)
 
 
 def test_audio_longer_than_its_header_says_stops_decoding_at_the_limit(tmp_path: Path) -> None:
     parts = []
-    for source, seconds, rate in (("sine=f=300:r=16000", 2, "160k"), ("anullsrc=r=16000:cl=mono", 200, "8k")):
+    for source, seconds, rate in (
+        (f"sine=f=300:r={SAMPLE_RATE}", 2, "160k"),
+        (f"anullsrc=r={SAMPLE_RATE}:cl=mono", 200, "8k"),
+    ):
         parts.append(tmp_path / f"{rate}.mp3")
         run_ffmpeg(
             "-f",
@@ -132,7 +148,7 @@ def test_a_flac_without_a_length_is_measured_by_decoding(librivox, tmp_path: Pat
 )
 def test_playlists_are_not_followed_to_other_files(tmp_path: Path, name, text, kind) -> None:
     target = tmp_path / "target.wav"
-    sf.write(target, np.zeros(16000, dtype=np.float32), 16000)
+    sf.write(target, np.zeros(SAMPLE_RATE, dtype=np.float32), SAMPLE_RATE)
     playlist = tmp_path / name
     playlist.write_text(text.format(target=target))
     with pytest.raises(UnsupportedMedia, match=rf"playlist or list of other files \({kind}\)"):
@@ -140,9 +156,9 @@ def test_playlists_are_not_followed_to_other_files(tmp_path: Path, name, text, k
 
 
 def test_more_channels_than_ffmpeg_has_a_layout_for_are_averaged(tmp_path: Path) -> None:
-    audio = np.zeros((16000, 12), dtype=np.float32)
-    audio[:, 3] = 0.6 * np.sin(np.linspace(0, 2000, 16000))
-    sf.write(tmp_path / "twelve.wav", audio, 16000, subtype="FLOAT")
+    audio = np.zeros((SAMPLE_RATE, 12), dtype=np.float32)
+    audio[:, 3] = 0.6 * np.sin(np.linspace(0, 2000, SAMPLE_RATE))
+    sf.write(tmp_path / "twelve.wav", audio, SAMPLE_RATE, subtype="FLOAT")
     summary = decode.decode_audio(tmp_path / "twelve.wav", tmp_path / "out.wav", 1.0, channels=12)
     assert summary.peak == pytest.approx(0.6 / 12, rel=0.05)
 
@@ -163,3 +179,11 @@ def test_the_error_line_keeps_the_message_and_drops_the_noise() -> None:
         ffmpeg.last_error_line(stderr, Path("/tmp/x.wav"))
         == "Too many channels: 65535; Invalid data found when processing input"
     )
+
+
+def test_the_stream_limit_is_the_one_given(samples) -> None:
+    assert MediaLimits().max_streams == 64
+    video = samples["music_animation.mp4"]  # one video and one audio stream
+    assert probe(video).has_audio
+    with pytest.raises(MediaOverLimits, match="more than 1 streams, the most the platform reads"):
+        probe(video, max_streams=1)

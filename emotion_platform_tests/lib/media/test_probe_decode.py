@@ -3,6 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.errors import CorruptMedia, NoMediaStreams, UnsupportedMedia
 from emotion_platform.lib.media import decode
 from emotion_platform.lib.media.probe import check_wav_header, probe
@@ -47,7 +48,7 @@ def test_decode_downmixes_surround_video_audio(samples, tmp_path: Path) -> None:
     info = probe(source)
     assert info.audio.channels == 6
     summary = decode.decode_audio(source, tmp_path / "music.wav", info.duration_s)
-    assert summary.samples == pytest.approx(info.duration_s * 16000, rel=0.02)
+    assert summary.samples == pytest.approx(info.duration_s * SAMPLE_RATE, rel=0.02)
 
 
 def test_truncated_wav_is_detected_from_its_header(librivox, tmp_path: Path) -> None:
@@ -82,7 +83,7 @@ def test_non_finite_float_samples_are_refused_and_leave_no_file(tmp_path: Path, 
     audio = (0.1 * np.sin(np.linspace(0, 2000, 32000))).astype(np.float32)
     audio[1000:1100] = bad
     source = tmp_path / "damaged.wav"
-    sf.write(source, audio, 16000, subtype="FLOAT")
+    sf.write(source, audio, SAMPLE_RATE, subtype="FLOAT")
     dest = tmp_path / "out" / "audio.wav"
     with pytest.raises(CorruptMedia, match="not finite numbers"):
         decode.decode_audio(source, dest, 2.0)

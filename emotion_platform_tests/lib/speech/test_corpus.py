@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 
 from emotion_platform.lib.acoustic.dataset import load_clip
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.speech.corpus import cache_path, clip_embeddings, table_embeddings
 
 
@@ -58,9 +59,9 @@ def test_the_cache_is_keyed_by_content_not_path(speech_encoder, counted, ravdess
     # The same path with other content (an edited clip) is embedded again.
     audio = load_clip(original)
     edited = tmp_path / "edited.wav"
-    sf.write(edited, audio, 16_000)
+    sf.write(edited, audio, SAMPLE_RATE)
     clip_embeddings([str(edited)], speech_encoder, cache, progress=False)
-    sf.write(edited, audio[::-1].copy(), 16_000)
+    sf.write(edited, audio[::-1].copy(), SAMPLE_RATE)
     (changed,) = clip_embeddings([str(edited)], speech_encoder, cache, progress=False)
     assert len(counted) == 2
     np.testing.assert_array_equal(changed, speech_encoder.embed_one(load_clip(str(edited))))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.media.decode import decode_audio, load_audio
 from emotion_platform.lib.media.probe import probe
 from emotion_platform.lib.samples import conversation_reference
@@ -51,7 +52,7 @@ def test_two_speaker_conversation(transcriber, samples, tmp_path) -> None:
 
 
 def test_silence_gives_an_empty_transcript_with_a_reason(transcriber) -> None:
-    transcript = transcriber.transcribe(np.zeros(16000 * 5, dtype=np.float32))
+    transcript = transcriber.transcribe(np.zeros(SAMPLE_RATE * 5, dtype=np.float32))
     assert transcript.status == "no_speech" and not transcript.segments
     assert "no speech detected" in transcript.reason
 
