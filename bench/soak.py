@@ -307,7 +307,10 @@ def main() -> None:
         "--media-every", type=int, default=20, help="every n-th request uploads media (1: only media, 0: only text)"
     )
     parser.add_argument(
-        "--warmup-s", type=float, default=180.0, help="growth is measured from this point on (the shape set fills first)"
+        "--warmup-s",
+        type=float,
+        default=180.0,
+        help="growth is measured from this point on (the shape set fills first)",
     )
     parser.add_argument("--sample-s", type=float, default=5.0, help="seconds between memory samples")
     parser.add_argument("--ramp-s", type=float, default=0.5, help="the clients connect over this many seconds")
