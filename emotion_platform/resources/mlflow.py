@@ -18,10 +18,13 @@ from emotion_platform.lib.gate import GateConfig
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
 from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
 
+_MLFLOW_TRACKING_CONFIG = mlflow_tracking.config_schema.config_type
+assert isinstance(_MLFLOW_TRACKING_CONFIG, dg.Shape)  # dagster-mlflow's config is a dict of fields
+
 
 @dg.resource(
     config_schema={
-        **mlflow_tracking.config_schema.config_type.fields,
+        **_MLFLOW_TRACKING_CONFIG.fields,
         "artifact_root": dg.Field(
             dg.Noneable(str),
             is_required=False,
@@ -41,7 +44,7 @@ class ModelRegistryResource(dg.ConfigurableResource):
     """The MLflow model registry entry of the text model: aliases champion / previous-champion."""
 
     tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
-    model_name: str = Field("emotion-model", description="Registered model name.")
+    model_name: str = Field(default="emotion-model", description="Registered model name.")
 
     @property
     def registry(self) -> ModelRegistry:
@@ -57,7 +60,8 @@ class DatasetsResource(dg.ConfigurableResource):
         "spoken dialogue lines) are cached."
     )
     model_cache: str = Field(
-        str(DEFAULT_CACHE_DIR), description="Where the converted Whisper weights are cached (the speech encoder)."
+        default=str(DEFAULT_CACHE_DIR),
+        description="Where the converted Whisper weights are cached (the speech encoder).",
     )
 
     @property
@@ -68,9 +72,9 @@ class DatasetsResource(dg.ConfigurableResource):
 class PromotionPolicyResource(dg.ConfigurableResource):
     """The promotion gate's thresholds (a deployment decision, not a per-run knob)."""
 
-    min_weighted_f1: float = Field(0.55, description="Quality floor: test weighted F1.")
-    max_p95_latency_ms: float = Field(100.0, description="Latency SLO: CPU p95 at batch size 1.")
-    tolerance: float = Field(0.01, description="Allowed weighted-F1 drop against the current champion.")
+    min_weighted_f1: float = Field(default=0.55, description="Quality floor: test weighted F1.")
+    max_p95_latency_ms: float = Field(default=100.0, description="Latency SLO: CPU p95 at batch size 1.")
+    tolerance: float = Field(default=0.01, description="Allowed weighted-F1 drop against the current champion.")
 
     @property
     def gate(self) -> GateConfig:
@@ -81,8 +85,8 @@ class ChampionModelResource(dg.ConfigurableResource):
     """The approved emotion model (MLflow alias ``champion``), loaded once per run."""
 
     tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
-    model_name: str = Field("emotion-model", description="Registered model name.")
-    alias: str = Field("champion", description="Which alias to serve.")
+    model_name: str = Field(default="emotion-model", description="Registered model name.")
+    alias: str = Field(default="champion", description="Which alias to serve.")
 
     _loaded: tuple | None = PrivateAttr(default=None)
 

@@ -16,12 +16,12 @@ class StorageResource(dg.ConfigurableResource):
 
     root: str = Field(description="Root folder of everything the platform writes.")
     inbox: str = Field(description="Folder watched for new media; never modified by the platform.")
-    max_bytes: int = Field(2 * 1024**3, description="Largest accepted file, in bytes.")
-    max_duration_s: float = Field(3 * 3600.0, description="Longest accepted media, in seconds.")
-    min_duration_s: float = Field(0.1, description="Shortest accepted media, in seconds.")
-    frame_rate: float = Field(2.0, description="Video frames sampled per second.")
-    frame_max_side: int = Field(640, description="Largest side of a sampled frame, in pixels.")
-    settle_s: float = Field(2.0, description="A file must be unchanged this long before it is admitted.")
+    max_bytes: int = Field(default=2 * 1024**3, description="Largest accepted file, in bytes.")
+    max_duration_s: float = Field(default=3 * 3600.0, description="Longest accepted media, in seconds.")
+    min_duration_s: float = Field(default=0.1, description="Shortest accepted media, in seconds.")
+    frame_rate: float = Field(default=2.0, description="Video frames sampled per second.")
+    frame_max_side: int = Field(default=640, description="Largest side of a sampled frame, in pixels.")
+    settle_s: float = Field(default=2.0, description="A file must be unchanged this long before it is admitted.")
 
     @property
     def media_store(self) -> MediaStore:
