@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from emotion_platform_tests.media_corpus import settle
+
+pytestmark = pytest.mark.slow
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,8 @@ from emotion_platform.lib.bundle import FORMAT_FILE, EmotionBundle, OutdatedBund
 from emotion_platform.lib.face.branch import FACE_FILE
 from emotion_platform.lib.fusion import fuse, fuse_segment
 
+pytestmark = pytest.mark.slow
+
 TEXT = "I can't believe we actually won the whole thing!"
 
 

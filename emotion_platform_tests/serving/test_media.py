@@ -18,6 +18,8 @@ from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.serving.media import UploadLimits, classify_media, warm_up
 from emotion_platform_tests.media_corpus import MAX_BYTES, MAX_DURATION_S
 
+pytestmark = pytest.mark.slow
+
 LIMITS = UploadLimits(MAX_BYTES, MAX_DURATION_S, min_duration_s=0.1)
 
 

@@ -13,6 +13,8 @@ import yaml
 from emotion_platform.serving.bento import BentoBuildFailed, build_champion_bento
 from emotion_platform_tests.serving.champion import shared_bento
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
