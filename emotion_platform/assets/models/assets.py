@@ -137,7 +137,7 @@ def emotion_model(
 
     Tracked as one MLflow run (tagged with the Dagster run id) and registered as one model version.
     """
-    tracker: Any = mlflow  # MlFlow hands on the mlflow module's functions (set by its metaclass, unseen by mypy)
+    tracker: Any = mlflow  # MlFlow's metaclass copies the mlflow module's functions onto it, out of mypy's sight
     train = _text_split(splits, "train", config.max_train_examples, config.seed)
     validation = _text_split(splits, "validation", config.max_validation_examples, config.seed)
     base = minilm_dir() if config.encoder == "minilm" else Path(config.encoder)
