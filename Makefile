@@ -1,11 +1,12 @@
 # emotion_platform: the two commands are `make demo` and `make test`; both set up what is missing first.
-.PHONY: setup demo test test-fast ingest ui lint lock bench clean-data mlflow-ui train rollback serve bento
+.PHONY: setup demo check test test-fast test-slow ingest ui lint lock bench clean-data mlflow-ui train rollback serve bento
 
 VENV := .venv
 BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export DVC_NO_ANALYTICS := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+CODE := emotion_platform emotion_platform_tests bench scripts
 
 setup:
 	@scripts/setup.sh
@@ -13,12 +14,24 @@ setup:
 demo: setup
 	$(BIN)/emotion-platform demo
 
+# Formatting, lint and types (mypy reads its settings from pyproject.toml: the emotion_platform package).
+check: setup
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/mypy
+
+# The whole suite: both tiers below.
 test: setup
 	$(BIN)/python -m pytest
 
-# The fast tier: the plain library code (real models and data slices, no Dagster runs, servers or DVC clones).
+# The fast tier: every test not marked slow (no Dagster runs of the pipelines, servers, DVC clones,
+# CLI subprocesses or training); under two minutes on two cores.
 test-fast: setup
-	$(BIN)/python -m pytest emotion_platform_tests/lib -q
+	$(BIN)/python -m pytest -m "not slow"
+
+# The slow tier: the tests marked slow (pytest.mark.slow).
+test-slow: setup
+	$(BIN)/python -m pytest -m slow
 
 ingest: setup
 	$(BIN)/emotion-platform ingest
@@ -28,7 +41,7 @@ ui: setup
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint:
-	$(BIN)/ruff check emotion_platform emotion_platform_tests bench
+	$(BIN)/ruff check $(CODE)
 
 bench: setup
 	$(BIN)/python bench/transcription.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dagster as dg
 
 from emotion_platform.assets.datasets.assets import labelled_datasets
@@ -32,7 +34,7 @@ from emotion_platform.serving.service_settings import ServingSettings
 from emotion_platform.settings import PlatformSettings, get_settings
 
 
-def build_resources(settings: PlatformSettings) -> dict[str, object]:
+def build_resources(settings: PlatformSettings) -> dict[str, Any]:
     """Resources for a deployment, from its settings (env vars for the local and scale profiles)."""
     return {
         "storage": StorageResource(

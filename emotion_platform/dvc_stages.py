@@ -20,6 +20,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import mlflow
@@ -137,11 +138,7 @@ def _materialize(
     finally:
         mlflow.end_run()  # what dagster-mlflow's end_mlflow_on_run_finished hook does for jobs
     # A refused promotion gate (a blocking check that failed) is a result of the evaluation, not an error.
-    failures = [
-        e.event_specific_data.error
-        for e in result.all_events
-        if e.is_step_failure and e.event_specific_data and e.event_specific_data.error
-    ]
+    failures = [e.step_failure_data.error for e in result.all_events if e.is_step_failure and e.step_failure_data.error]
     errors = [f.message.strip() for f in failures if f.cls_name != "DagsterAssetCheckFailedError"]
     missing = [name for name in produces if not result.asset_materializations_for_node(name)]
     if errors or missing:
@@ -226,7 +223,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
         k: getattr(v, "value", v)
         for k, v in result.asset_materializations_for_node("emotion_model")[0].metadata.items()
     }
-    metrics = {
+    metrics: dict[str, Any] = {
         **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
         **{k: meta[k] for k in ("best_epoch", "train_seconds", "train_examples", "speech_train_examples")},
         **{k: meta[k] for k in ("val_speech_accuracy", "val_speech_uar") if k in meta},

@@ -23,7 +23,7 @@ import dagster as dg
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from emotion_platform.assets.partitions import media_partitions
+from emotion_platform.constants import MEDIA_PARTITIONS_NAME
 from emotion_platform.lib.media.quarantine import list_quarantined
 from emotion_platform.lib.media.store import MediaStore
 from emotion_platform.lib.tracking import ModelRegistry
@@ -66,7 +66,7 @@ class PlatformCollector(Collector):
         yield GaugeMetricFamily(
             "emotion_platform_media_partitions",
             "Media files registered as partitions",
-            value=len(self.instance.get_dynamic_partitions(media_partitions.name)),
+            value=len(self.instance.get_dynamic_partitions(MEDIA_PARTITIONS_NAME)),
         )
 
         quarantined = GaugeMetricFamily(

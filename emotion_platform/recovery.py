@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from emotion_platform.assets.partitions import media_partitions
+from emotion_platform.constants import MEDIA_PARTITIONS_NAME
 from emotion_platform.lib.recovery import process_alive
 
 PID_TAG = "emotion_platform/pid"
@@ -87,7 +87,7 @@ def partitions_to_recover(
     exclude: set[str] | frozenset[str] = frozenset(),
 ) -> RecoveryPlan:
     """Registered media partitions without ``final_asset`` and without a run in progress."""
-    registered = instance.get_dynamic_partitions(media_partitions.name)
+    registered = instance.get_dynamic_partitions(MEDIA_PARTITIONS_NAME)
     done = instance.get_materialized_partitions(final_asset)
     plan = RecoveryPlan([], [])
     for key in registered:

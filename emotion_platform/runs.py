@@ -13,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from emotion_platform.assets.partitions import media_partitions
+from emotion_platform.constants import MEDIA_PARTITIONS_NAME
 from emotion_platform.lib import atomic
 from emotion_platform.lib.logs import log_context
 from emotion_platform.lib.progress import Progress
@@ -41,7 +41,7 @@ def evaluate_inbox_sensor(defs: dg.Definitions, instance: dg.DagsterInstance) ->
     cursor = cursor_file.read_text() if cursor_file.exists() else None
     sensor = defs.resolve_sensor_def("inbox_sensor")
     with dg.build_sensor_context(
-        instance=instance, cursor=cursor, definitions=defs, resources={"storage": defs.resources["storage"]}
+        instance=instance, cursor=cursor, definitions=defs, resources={"storage": (defs.resources or {})["storage"]}
     ) as context:
         result = sensor(context)
     if not isinstance(result, dg.SensorResult):
@@ -84,7 +84,7 @@ def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOu
     Partitions a dead process left unfinished are run again too (the sensor requests them), after its
     temporary files are swept.
     """
-    clean_up_after_dead_processes(instance, Path(defs.resources["storage"].root))
+    clean_up_after_dead_processes(instance, Path((defs.resources or {})["storage"].root))
     result = evaluate_inbox_sensor(defs, instance)
     outcome = IngestOutcome(skip_reason=str(result.skip_reason.skip_message) if result.skip_reason else None)
     for request in result.dynamic_partitions_requests or []:
@@ -95,6 +95,7 @@ def ingest_inbox(defs: dg.Definitions, instance: dg.DagsterInstance) -> IngestOu
     with Progress("ingesting media", len(requests), "files", every_s=0.0) as progress:
         for run_request in requests:
             key = run_request.partition_key
+            assert key is not None  # the inbox sensor requests one media partition per run
             run = run_partition(job, key, instance, {"emotion_platform/trigger": "cli-ingest", **run_request.tags})
             outcome.run_ids[key] = run.run_id
             if key not in outcome.new_partitions:
@@ -116,7 +117,7 @@ def latest_value_metadata(instance: dg.DagsterInstance, asset: str, partition: s
 
 
 def known_media(instance: dg.DagsterInstance) -> list[str]:
-    return list(instance.get_dynamic_partitions(media_partitions.name))
+    return list(instance.get_dynamic_partitions(MEDIA_PARTITIONS_NAME))
 
 
 SHORT_TRAINING = {
@@ -163,7 +164,7 @@ def train_and_promote(
 def predict_all(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[str]) -> dict[str, bool]:
     """Run the prediction job for every media partition; returns success per partition."""
     job = defs.resolve_job_def("predict_media")
-    clean_up_after_dead_processes(instance, Path(defs.resources["storage"].root))
+    clean_up_after_dead_processes(instance, Path((defs.resources or {})["storage"].root))
     outcome = {}
     with Progress("predicting", len(keys), "files", every_s=0.0) as progress:
         for key in keys:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from click.testing import CliRunner
 
 from emotion_platform.cli import main, one_line
@@ -14,6 +15,8 @@ from emotion_platform.cli import models as model_commands
 from emotion_platform.lib.errors import StepFailed
 from emotion_platform.settings import PlatformSettings
 from emotion_platform_tests.media_corpus import settle
+
+pytestmark = pytest.mark.slow
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

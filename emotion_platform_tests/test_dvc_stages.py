@@ -38,7 +38,10 @@ TINY = {
     },
     "evaluate": {"max_test_examples": 60, "latency_examples": 3},
 }
-pytestmark = pytest.mark.timeout(1500)  # four pipeline runs in subprocesses; minutes on a busy 2-core machine
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(1500),  # four pipeline runs in subprocesses; minutes on a busy 2-core machine
+]
 OUTPUTS = [
     "data/training/examples.parquet",
     "data/training/splits.parquet",

@@ -29,10 +29,13 @@ from emotion_platform.settings import PROJECT_ROOT, PlatformSettings
 from emotion_platform_tests.postgres_server import postgres_bin_dir, running_postgres
 
 BIN_DIR = postgres_bin_dir()
-pytestmark = pytest.mark.skipif(
-    BIN_DIR is None,
-    reason="PostgreSQL server binaries not installed (apt-get install postgresql; scripts/setup.sh does this)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        BIN_DIR is None,
+        reason="PostgreSQL server binaries not installed (apt-get install postgresql; scripts/setup.sh does this)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 from emotion_platform.lib.tracking import ModelRegistry
@@ -67,6 +68,7 @@ def test_grafana_is_provisioned_with_the_prometheus_source_the_dashboard_uses() 
         assert wanted in titles
 
 
+@pytest.mark.slow
 def test_every_platform_metric_the_dashboard_reads_is_exported(tmp_path) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     with dg.instance_for_test() as instance:

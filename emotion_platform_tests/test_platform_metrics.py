@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import httpx
+import pytest
 from mlflow import MlflowClient
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.parser import text_string_to_metric_families
@@ -18,6 +19,8 @@ from emotion_platform.lib.media.quarantine import quarantine
 from emotion_platform.lib.media.store import MediaStore
 from emotion_platform.lib.tracking import CHAMPION, ModelRegistry
 from emotion_platform.platform_metrics import PlatformCollector
+
+pytestmark = pytest.mark.slow
 
 
 @dg.op

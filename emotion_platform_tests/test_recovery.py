@@ -23,6 +23,8 @@ from emotion_platform.lib.atomic import TEMP_MARKER
 from emotion_platform_tests.media_corpus import long_reading, settle
 from emotion_platform_tests.test_cli import run_cli
 
+pytestmark = pytest.mark.slow
+
 # Fields that measure this run rather than describe the media.
 TIMINGS = {"processing_s", "real_time_factor"}
 

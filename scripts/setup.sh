@@ -2,7 +2,8 @@
 # Set up everything emotion_platform needs on a fresh Debian machine, idempotently:
 #   system packages (ffmpeg, the LibriVox test clips, PostgreSQL), the virtual environment from the lock file,
 #   the offline Whisper models (hash-checked, converted once) and the sample media.
-# A second run finds everything in place and takes seconds.
+# A second run finds everything in place and takes seconds; while .venv/.setup-done is newer than the lock
+# files, pyproject.toml and this script (and the models and samples are there), it returns at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,25 @@ PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 VENV=.venv
 STAMP="$VENV/.installed-$(cat requirements/lock.txt requirements/no-deps.in pyproject.toml | sha256sum | cut -c1-16)"
+# Written at the end of a complete setup; holds the model cache folder that setup filled.
+DONE="$VENV/.setup-done"
+INPUTS=(requirements/lock.txt requirements/no-deps.in pyproject.toml scripts/setup.sh)
+[ -f .env ] && INPUTS+=(.env)
 export HF_HUB_OFFLINE=1 DVC_NO_ANALYTICS=1
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# 0. Nothing to do while the last complete setup is newer than its inputs and its models and samples are there.
+setup_is_current() {
+  [ -f "$DONE" ] || return 1
+  [ -z "$(find "${INPUTS[@]}" -newer "$DONE" 2>/dev/null)" ] || return 1
+  local cache
+  cache="$(cat "$DONE")"
+  compgen -G "$cache/openai/tiny.en-*.pt" >/dev/null && [ -n "$(ls -A "$cache/samples" 2>/dev/null)" ]
+}
+if setup_is_current; then
+  exit 0
+fi
 
 # 1. System packages.
 need_apt=()
@@ -57,4 +74,5 @@ log "preparing Whisper models"
 "$VENV/bin/emotion-platform" prepare-models --model tiny.en
 log "gathering sample media"
 "$VENV/bin/emotion-platform" samples >/dev/null
+"$VENV/bin/python" -c "from emotion_platform.settings import get_settings; print(get_settings().cache_dir)" >"$DONE"
 log "ready"

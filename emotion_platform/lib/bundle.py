@@ -107,20 +107,24 @@ class EmotionBundle:
         if with_text:
             if contexts is None:
                 contexts = ["" if i == 0 else (texts[i - 1] or "") for i in range(n)]
-            text_p[with_text] = self.text.predict_proba([texts[i] for i in with_text], [contexts[i] for i in with_text])
+            text_p[with_text] = self.text.predict_proba(
+                [texts[i] or "" for i in with_text], [contexts[i] for i in with_text]
+            )
         speech_p = np.full((n, len(EMOTIONS)), np.nan)
         with_voice = (
             [] if speech is None or not speech.shape[1] else [i for i in range(n) if not np.isnan(speech[i]).any()]
         )
-        if with_voice and self.speech is not None:
+        if with_voice and speech is not None and self.speech is not None:
             speech_p[with_voice] = self.speech.predict_proba(speech[with_voice])
         face_p = np.full((n, len(EMOTIONS)), np.nan) if faces is None else np.asarray(faces, dtype=float)
         if self.face is None:
             face_p = np.full((n, len(EMOTIONS)), np.nan)
         fused = np.full((n, len(EMOTIONS)), np.nan)
         for i in range(n):
-            parts = [None if np.isnan(p[i]).any() else p[i] for p in (text_p, speech_p, face_p)]
-            row = fuse_segment(*parts, self.fusion, self.face_weight)
+            text_row, speech_row, face_row = (
+                None if np.isnan(p[i]).any() else p[i] for p in (text_p, speech_p, face_p)
+            )
+            row = fuse_segment(text_row, speech_row, face_row, self.fusion, self.face_weight)
             if row is not None:
                 fused[i] = row
         return {"text": text_p, "speech": speech_p, "face": face_p, "fused": fused}

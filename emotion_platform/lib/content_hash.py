@@ -30,4 +30,6 @@ def dvc_content_hash(path: Path) -> ContentHash:
         raise FileNotFoundError(f"{path} does not exist: nothing to hash")
     scratch = HashFileDB(MemoryFileSystem(), "/content-hash")  # tree objects are built in memory only
     _, meta, obj = build(scratch, str(path.resolve()), LocalFileSystem(), "md5", dry_run=True)
-    return ContentHash(md5=obj.hash_info.value, size=int(meta.size or 0), files=int(meta.nfiles or 1))
+    md5 = obj.hash_info.value
+    assert md5 is not None  # build() hashed it
+    return ContentHash(md5=md5, size=int(meta.size or 0), files=int(meta.nfiles or 1))

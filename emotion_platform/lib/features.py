@@ -107,6 +107,7 @@ def _spans(
         return [(s.start, s.end, s.text) for s in transcript.segments], None
     reason = transcript.reason or NO_WORDS
     if use_faces:
+        assert frames is not None  # faces are read only from sampled frames
         return [(0.0, frames.duration_s, None)], f"{reason}; the faces alone are read"
     return [], reason
 
@@ -142,8 +143,9 @@ def media_features(
         speech[voiced] = bundle.speech.embed([clips[i] for i in voiced])
     if descriptors:
         for i in voiced:
-            if clips[i].size >= MIN_DESCRIPTOR_SAMPLES:
-                described[i] = feature_vector(clips[i])
+            clip = clips[i]
+            if clip is not None and clip.size >= MIN_DESCRIPTOR_SAMPLES:
+                described[i] = feature_vector(clip)
     faces = np.full((n, len(EMOTIONS)), np.nan)
     evidence: list[dict | None] = [None] * n
     if use_faces and n:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -47,7 +48,7 @@ def fuse(distributions: dict[str, np.ndarray | None], weights: dict[str, float])
         (only,) = present.values()
         return only / only.sum(axis=1, keepdims=True)
     total = sum(weights[k] for k in present)
-    log_p = sum((weights[k] / total) * np.log(v + EPS) for k, v in present.items())
+    log_p = cast(np.ndarray, sum((weights[k] / total) * np.log(v + EPS) for k, v in present.items()))
     p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
     return p / p.sum(axis=1, keepdims=True)
 

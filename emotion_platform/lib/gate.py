@@ -33,7 +33,8 @@ class GateDecision:
 
 def decide(candidate: dict, champion: dict | None, config: GateConfig) -> GateDecision:
     """``candidate``/``champion``: evaluation dicts with ``weighted_f1`` and ``latency`` (``p95_ms``)."""
-    reasons, failures = [], []
+    reasons: list[str] = []
+    failures: list[str] = []
     f1 = candidate["weighted_f1"]
     p95 = candidate["latency"]["p95_ms"]
     (reasons if f1 >= config.min_weighted_f1 else failures).append(

@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.labels import EMOTIONS
+
+T = TypeVar("T")
 
 
 def classification_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict:
@@ -65,7 +68,7 @@ def fit_temperature(logits: np.ndarray, y_true: np.ndarray) -> float:
     return float(np.exp(result.x))
 
 
-def latency_ms(predict: Callable[[object], object], inputs: list, warmup: int = 3) -> dict[str, float]:
+def latency_ms(predict: Callable[[T], object], inputs: list[T], warmup: int = 3) -> dict[str, float]:
     """p50/p95 wall latency of ``predict`` on one input at a time (batch size 1)."""
     for item in inputs[:warmup]:
         predict(item)
@@ -98,7 +101,7 @@ def confusion_matrix_png(matrix: list[list[int]], dest: Path, title: str) -> Pat
             ax.text(
                 j,
                 i,
-                int(cm[i, j]),
+                str(int(cm[i, j])),
                 ha="center",
                 va="center",
                 color="white" if norm[i, j] > 0.5 else "black",

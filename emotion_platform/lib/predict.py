@@ -45,7 +45,7 @@ def segment_emotions(bundle: EmotionBundle, features: MediaFeatures) -> list[dic
                 "face_branch": _dist(out["face"][i]),
                 "face_evidence": features.face_evidence[i],
                 "emotions": fused,
-                "top": max(fused, key=fused.get) if fused else None,
+                "top": max(fused, key=fused.__getitem__) if fused else None,
                 "confidence": confidence,
                 "low_confidence": confidence is not None and confidence < LOW_CONFIDENCE,
             }

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
 
 from emotion_platform.lib.errors import NoChampion
@@ -40,7 +41,7 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path | str | 
     return client.create_experiment(name, artifact_location=folder.resolve().as_uri())
 
 
-class EmotionModelPyfunc(mlflow.pyfunc.PythonModel):
+class EmotionModelPyfunc(PythonModel):
     """pyfunc flavour of an emotion bundle. ``predict``: DataFrame(text[, context]) -> probabilities
     (the text branch; media go through :meth:`EmotionBundle.predict_segments`)."""
 

@@ -20,10 +20,13 @@ from emotion_platform.lib.model_fields import same_as
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment
 from emotion_platform.lib.whisper.models import DEFAULT_CACHE_DIR
 
+_MLFLOW_TRACKING_CONFIG = mlflow_tracking.config_schema.config_type
+assert isinstance(_MLFLOW_TRACKING_CONFIG, dg.Shape)  # dagster-mlflow's config is a dict of fields
+
 
 @dg.resource(
     config_schema={
-        **mlflow_tracking.config_schema.config_type.fields,
+        **_MLFLOW_TRACKING_CONFIG.fields,
         "artifact_root": dg.Field(
             dg.Noneable(str),
             is_required=False,
@@ -43,7 +46,7 @@ class ModelRegistryResource(dg.ConfigurableResource):
     """The MLflow model registry entry of the text model: aliases champion / previous-champion."""
 
     tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
-    model_name: str = Field("emotion-model", description="Registered model name.")
+    model_name: str = Field(default="emotion-model", description="Registered model name.")
 
     @property
     def registry(self) -> ModelRegistry:
@@ -59,7 +62,8 @@ class DatasetsResource(dg.ConfigurableResource):
         "spoken dialogue lines) are cached."
     )
     model_cache: str = Field(
-        str(DEFAULT_CACHE_DIR), description="Where the converted Whisper weights are cached (the speech encoder)."
+        default=str(DEFAULT_CACHE_DIR),
+        description="Where the converted Whisper weights are cached (the speech encoder).",
     )
 
     @property
@@ -83,8 +87,8 @@ class ChampionModelResource(dg.ConfigurableResource):
     """The approved emotion model (MLflow alias ``champion``), loaded once per run."""
 
     tracking_uri: str = Field(description="MLflow tracking (and registry) URI.")
-    model_name: str = Field("emotion-model", description="Registered model name.")
-    alias: str = Field("champion", description="Which alias to serve.")
+    model_name: str = Field(default="emotion-model", description="Registered model name.")
+    alias: str = Field(default="champion", description="Which alias to serve.")
 
     _loaded: tuple | None = PrivateAttr(default=None)
 

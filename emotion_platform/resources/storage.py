@@ -30,7 +30,7 @@ class StorageResource(dg.ConfigurableResource):
     max_channels: int = same_as(MediaLimits, "max_channels")
     max_streams: int = same_as(MediaLimits, "max_streams")
     max_frame_pixels: int = same_as(MediaLimits, "max_frame_pixels")
-    settle_s: float = Field(2.0, description="A file must be unchanged this long before it is admitted.")
+    settle_s: float = Field(default=2.0, description="A file must be unchanged this long before it is admitted.")
 
     @property
     def media_store(self) -> MediaStore:

@@ -16,12 +16,12 @@ class TranscriberResource(dg.ConfigurableResource):
     """Speech-to-text with openai-whisper (reference) or faster-whisper (fast path), loaded once."""
 
     backend: Literal["openai-whisper", "faster-whisper"] = Field(
-        "faster-whisper", description="openai-whisper is the reference; faster-whisper the fast path."
+        default="faster-whisper", description="openai-whisper is the reference; faster-whisper the fast path."
     )
-    model: Literal["tiny.en", "base"] = Field("tiny.en", description="Whisper model shipped offline.")
-    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: GPU when available.")
+    model: Literal["tiny.en", "base"] = Field(default="tiny.en", description="Whisper model shipped offline.")
+    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="auto: GPU when available.")
     cache_dir: str = Field(description="Where converted/assembled model files are cached.")
-    batch_size: int = Field(8, description="faster-whisper: VAD chunks decoded together.")
+    batch_size: int = Field(default=8, description="faster-whisper: VAD chunks decoded together.")
 
     _transcriber: Transcriber | None = PrivateAttr(default=None)
 

@@ -135,7 +135,9 @@ class ConnectionBalancer:
         service_metrics().rebalanced_connections.inc()
 
     def should_close(self, active: int, now: float) -> bool:
-        others = self.board.others(now)
+        board = self.board
+        assert board is not None  # __call__ passes requests through when there is no board
+        others = board.others(now)
         return bool(others) and now - self.last_close >= COOLDOWN_S and active - min(others) >= IMBALANCE
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -159,7 +161,7 @@ class ConnectionBalancer:
         async def send_with_close(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"connection"]
-                message = message | {"headers": [*headers, (b"connection", b"close")]}
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
             await send(message)
 
         await self.app(scope, receive, send_with_close)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import shutil
 import tempfile
+from typing import TypeGuard
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -57,7 +58,7 @@ def is_open_page_path(path: str) -> bool:
     return path in (PAGE_PREFIX, PAGE_PREFIX + "/", PAGE_SIGN_IN) or path.startswith(PAGE_PREFIX + "/static/")
 
 
-def key_is_accepted(key: str | None, accepted: frozenset[str]) -> bool:
+def key_is_accepted(key: str | None, accepted: frozenset[str]) -> TypeGuard[str]:
     if key is None:
         return False
     # Compare against every key so timing does not reveal which one (or whether any) matched.

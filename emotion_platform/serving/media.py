@@ -52,7 +52,7 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
         with Progress("decoding", 1, "files", reporters=reporters, every_s=0.0) as decoding:
             info = inspect_upload(path, limits)
             media_id = sha256_file(path)[:12]
-            if info.has_audio:
+            if info.audio is not None:
                 decoded = decode.decode_audio(
                     path,
                     Path(work) / "audio.wav",

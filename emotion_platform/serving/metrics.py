@@ -7,15 +7,19 @@ their multiprocess directory during start-up, and metrics made before that would
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
 
 
 @dataclass(frozen=True)
 class ServiceMetrics:
-    utterances_per_call: object
-    media_seconds: object
-    media_processing_seconds: object
-    rejections: object
-    rebalanced_connections: object
+    utterances_per_call: Histogram
+    media_seconds: Histogram
+    media_processing_seconds: Histogram
+    rejections: Counter
+    rebalanced_connections: Counter
 
     def observe_text_call(self, n: int) -> None:
         self.utterances_per_call.observe(n)

@@ -18,6 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from pyrate_limiter import Duration, Rate, RateItem
 from pyrate_limiter.abstracts.algorithm import Decision, State, StateAlgorithm, TokenBucket
@@ -127,5 +128,5 @@ class KeyRateLimiter:
         item = RateItem(identity, bucket.now())
         if bucket.put(item):
             return Verdict(True, limit=limit)
-        wait_ms = bucket.waiting(item)
+        wait_ms = cast(int, bucket.waiting(item))  # a bucket over a synchronous store answers at once
         return Verdict(False, max(1, math.ceil(wait_ms / 1000)), limit)

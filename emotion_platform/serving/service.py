@@ -152,10 +152,12 @@ class EmotionClassifier:
             result = classify_media(Path(file), self.model.bundle, self.transcriber, self.limits)
         except MediaRejected as error:
             self.metrics.count_rejection(error.code)
-            return rejection_response(error, filename)
+            return rejection_response(error, filename)  # type: ignore[return-value]  # BentoML sends a Response as it is
         except StorageFull as error:
             self.metrics.count_rejection(error.code)
-            return error_response(507, error.code, f"the service cannot take {filename!r} now: {error.reason}")
+            return error_response(  # type: ignore[return-value]  # BentoML sends a Response as it is
+                507, error.code, f"the service cannot take {filename!r} now: {error.reason}"
+            )
         self.metrics.observe_media(result["media"]["duration_s"], result["timing_s"]["total"])
         return result | {"model": self.model.describe()}
 
@@ -178,9 +180,10 @@ class EmotionClassifier:
 
 
 _STARTED = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-EmotionClassifier.add_asgi_middleware(EdgeMiddleware)
-EmotionClassifier.add_asgi_middleware(UploadNameGuard)  # BentoML cannot store an upload whose name is > 244 bytes
+# mypy keeps a decorated class's type: @bentoml.service made EmotionClassifier a Service.
+EmotionClassifier.add_asgi_middleware(EdgeMiddleware)  # type: ignore[attr-defined]
+EmotionClassifier.add_asgi_middleware(UploadNameGuard)  # type: ignore[attr-defined]  # BentoML cannot store an upload whose name is > 244 bytes
 if IMPORT_SETTINGS.balance_connections:
-    EmotionClassifier.add_asgi_middleware(
+    EmotionClassifier.add_asgi_middleware(  # type: ignore[attr-defined]
         ConnectionBalancer, workers=IMPORT_SETTINGS.worker_count(), skip_paths=HEALTH_PATHS
     )

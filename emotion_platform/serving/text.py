@@ -15,8 +15,8 @@ def classify_utterances(bundle: EmotionBundle, utterances: list[str]) -> list[di
     if not utterances:
         return []
     probs = bundle.text.predict_proba(list(utterances), [""] * len(utterances))
-    out = []
+    out: list[dict] = []
     for text, row in zip(utterances, probs, strict=True):
         emotions = {e: round(float(p), 4) for e, p in zip(EMOTIONS, row, strict=True)}
-        out.append({"text": text, "emotions": emotions, "top": max(emotions, key=emotions.get)})
+        out.append({"text": text, "emotions": emotions, "top": max(emotions, key=emotions.__getitem__)})
     return out

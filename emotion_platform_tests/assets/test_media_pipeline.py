@@ -10,6 +10,8 @@ import pytest
 
 from emotion_platform.lib.wer import word_error_rate
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def processed(corpus_pipeline):

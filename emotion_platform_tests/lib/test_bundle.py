@@ -12,6 +12,8 @@ from emotion_platform.lib.face.branch import FACE_FILE
 from emotion_platform.lib.fusion import fuse, fuse_segment
 from emotion_platform.lib.labels import EMOTIONS
 
+pytestmark = pytest.mark.slow
+
 TEXT = "I can't believe we actually won the whole thing!"
 
 

@@ -11,6 +11,8 @@ from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.features import NO_WORDS, MediaFeatures, features_path, media_features
 from emotion_platform.lib.transcription.types import Segment, Transcript
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def spoken(librivox) -> tuple[Transcript, np.ndarray]:

@@ -14,6 +14,8 @@ from emotion_platform.lib.predict import LOW_CONFIDENCE, media_summary, segment_
 from emotion_platform.lib.transcription.types import Segment, Transcript
 from emotion_platform_tests.small_bundle import assert_distribution
 
+pytestmark = pytest.mark.slow
+
 NO_AUDIO = Transcript.empty("no_audio", "the file has no audio track (video only)", duration_s=4.004)
 
 

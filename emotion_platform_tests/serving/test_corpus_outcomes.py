@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from emotion_platform_tests.corpus_pipeline import pipeline_outcome
 from emotion_platform_tests.serving.expectations import (
     ACCEPTED_EMPTY,
@@ -15,6 +17,8 @@ from emotion_platform_tests.serving.expectations import (
     REJECTED,
     service_outcome,
 )
+
+pytestmark = pytest.mark.slow
 
 # Until service.py registers UploadNameGuard, BentoML fails to store an upload under a 255-byte name.
 

@@ -19,6 +19,8 @@ from emotion_platform.lib.media.limits import MediaLimits
 from emotion_platform.serving.media import classify_media, warm_up
 from emotion_platform_tests.media_corpus import MAX_BYTES, MAX_DURATION_S
 
+pytestmark = pytest.mark.slow
+
 LIMITS = MediaLimits(max_bytes=MAX_BYTES, max_duration_s=MAX_DURATION_S)
 
 

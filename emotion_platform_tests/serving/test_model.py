@@ -11,6 +11,8 @@ from emotion_platform.lib.errors import NoChampion
 from emotion_platform.serving import model as serving_model
 from emotion_platform.serving.model import load_from_registry, reduced_dtype, with_reduced_precision
 
+pytestmark = pytest.mark.slow
+
 
 def test_loads_the_version_behind_the_alias(champion) -> None:
     loaded = load_from_registry(champion.tracking_uri, champion.name, "champion", "cpu", precision="float32")

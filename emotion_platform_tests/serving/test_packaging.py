@@ -58,6 +58,7 @@ def test_bento_image_and_mlflow_model_take_the_one_list() -> None:
     assert no_deps["pyemotion"] in setup
 
 
+@pytest.mark.slow
 def test_the_built_bento_carries_the_list(built_bento) -> None:
     carried = Path(built_bento.value["bento_path"]) / "env" / "python" / "requirements.txt"
     lines = {line.strip() for line in carried.read_text().splitlines()}
@@ -98,6 +99,7 @@ def distributions_installed_by(requirements: list[str]) -> set[str]:
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_every_module_a_serving_process_loads_is_shipped(serving_env, librivox, tmp_path) -> None:
     """A fresh process starts the service (loading every model), answers text and a real clip; each

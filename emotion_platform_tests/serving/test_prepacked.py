@@ -13,6 +13,8 @@ from emotion_platform.serving import model as serving_model
 from emotion_platform.serving.model import load_from_registry
 from emotion_platform.serving.prepacked import PrepackedLinear, prepack_linears, with_prepacked_linears
 
+pytestmark = pytest.mark.slow
+
 needs_bfloat16 = pytest.mark.skipif(
     not serving_model.cpu_has_native_bfloat16(), reason="this CPU has no native bfloat16 (AVX512-BF16/AMX)"
 )

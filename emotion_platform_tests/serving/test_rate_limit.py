@@ -45,6 +45,7 @@ def _spend(db: str, tries: int, results) -> None:
     results.put(sum(limiter.check("shared-key").allowed for _ in range(tries)))
 
 
+@pytest.mark.slow
 def test_workers_in_separate_processes_share_one_budget(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
     results = context.Queue()

@@ -25,6 +25,8 @@ from emotion_platform.serving.local_server import connections_per_worker, local_
 from emotion_platform_tests.serving.conftest import API_KEY, LIMITED_KEY, LIMITED_RATE
 from emotion_platform_tests.serving.expectations import REJECTED
 
+pytestmark = pytest.mark.slow
+
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 

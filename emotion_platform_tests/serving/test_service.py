@@ -12,6 +12,8 @@ from emotion_platform.serving.model import cpu_has_native_bfloat16
 from emotion_platform_tests.serving.conftest import API_KEY
 from emotion_platform_tests.serving.expectations import ACCEPTED_EMPTY, ACCEPTED_SPEECH, REJECTED
 
+pytestmark = pytest.mark.slow
+
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 

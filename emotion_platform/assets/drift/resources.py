@@ -16,7 +16,7 @@ class DriftMonitorResource(dg.ConfigurableResource):
     min_window_rows: int = same_as(DriftPolicy, "min_rows")
     min_column_rows: int = same_as(DriftPolicy, "min_column_rows")
     tracking_uri: str = Field(description="MLflow tracking URI.")
-    experiment: str = Field("emotion-platform-drift", description="MLflow experiment of the drift reports.")
+    experiment: str = Field(default="emotion-platform-drift", description="MLflow experiment of the drift reports.")
     artifact_root: str = Field(description="Folder or URI for the experiment's artifacts.")
 
     @property

@@ -29,7 +29,7 @@ def drift_check_events(instance: dg.DagsterInstance, after_id: int, limit: int =
     for record in records:
         if record.id <= after_id or record.event is None or record.status.value not in _COMPLETED:
             continue
-        evaluation = record.event.dagster_event.event_specific_data
+        evaluation = record.event.get_dagster_event().asset_check_evaluation_data
         metadata = evaluation.metadata
         events.append(
             CheckEvent(

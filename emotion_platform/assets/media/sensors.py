@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from emotion_platform.assets.partitions import media_partitions
+from emotion_platform.constants import MEDIA_PARTITIONS_NAME
 from emotion_platform.lib.media.admission import admit
 from emotion_platform.lib.media.inbox import scan_inbox
 from emotion_platform.lib.recovery import sweep_orphans
@@ -52,7 +53,7 @@ def build_inbox_sensor(job, minimum_interval_seconds: int = 30, recovery_attempt
         scan = scan_inbox(storage.inbox_path, seen, settle_s=storage.settle_s)
         new_keys: list[str] = []
         rejected: list[str] = []
-        existing = set(context.instance.get_dynamic_partitions(media_partitions.name))
+        existing = set(context.instance.get_dynamic_partitions(MEDIA_PARTITIONS_NAME))
         for item in scan.ready:
             try:
                 admission = admit(item, storage.media_store, storage.max_bytes)
@@ -62,7 +63,11 @@ def build_inbox_sensor(job, minimum_interval_seconds: int = 30, recovery_attempt
                 continue
             if admission.rejection is not None:
                 rejected.append(f"{item.relpath}: {admission.rejection.reason}")
-            elif admission.media_id not in existing and admission.media_id not in new_keys:
+            elif (
+                admission.media_id is not None
+                and admission.media_id not in existing
+                and admission.media_id not in new_keys
+            ):
                 new_keys.append(admission.media_id)
         for line in rejected:
             context.log.warning(f"quarantined {line}")

@@ -2,6 +2,7 @@
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import mlflow
@@ -136,7 +137,7 @@ def emotion_model(
 
     Tracked as one MLflow run (tagged with the Dagster run id) and registered as one model version.
     """
-    tracker = mlflow
+    tracker: Any = mlflow  # MlFlow's metaclass copies the mlflow module's functions onto it, out of mypy's sight
     train = _text_split(splits, "train", config.max_train_examples, config.seed)
     validation = _text_split(splits, "validation", config.max_validation_examples, config.seed)
     base = minilm_dir() if config.encoder == "minilm" else Path(config.encoder)
@@ -156,21 +157,18 @@ def emotion_model(
                 seed=config.seed,
             )
             prefix = f"lr_{rate:g}/" if len(rates) > 1 else ""
-            result = train_text_classifier(
-                train,
-                validation,
-                base,
-                train_config,
-                on_epoch=lambda row, p=prefix: tracker.log_metrics(
-                    {f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"]
-                ),
-            )
+
+            def log_epoch(row: dict, p: str = prefix) -> None:
+                tracker.log_metrics({f"{p}{k}": v for k, v in row.items() if k != "epoch"}, step=row["epoch"])
+
+            result = train_text_classifier(train, validation, base, train_config, on_epoch=log_epoch)
             metric = config.selection_metric
             context.log.info(f"lr {rate:g}: validation {metric} {result.validation[metric]:.4f}")
             if best is None or result.validation[metric] > best.validation[metric]:
                 best = result
             if search is not None:
                 search.advance(**{f"best {metric}": best.validation[metric]})
+        assert best is not None  # rates is never empty
         speech_train = _speech_split(splits, "train", config.max_speech_examples, config.seed)
         speech_val = _speech_split(splits, "validation", config.max_speech_examples, config.seed)
         cache = Path(datasets.feature_cache)

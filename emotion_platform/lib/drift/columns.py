@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -77,8 +78,9 @@ class ProfileInput:
 
     @staticmethod
     def concat(parts: list[ProfileInput]) -> ProfileInput:
-        width = max((p.speech.shape[1] for p in parts), default=0)
-        speech = [p.speech if p.speech.shape[1] == width else np.full((len(p), width), np.nan) for p in parts]
+        speeches = [np.full((len(p), 0), np.nan) if p.speech is None else p.speech for p in parts]
+        width = max((s.shape[1] for s in speeches), default=0)
+        speech = [s if s.shape[1] == width else np.full((len(s), width), np.nan) for s in speeches]
         return ProfileInput(
             [t for p in parts for t in p.texts],
             [c for p in parts for c in p.contexts],
@@ -123,7 +125,7 @@ class EmbeddingReducer:
         return cls(data["mean"], data["components"])
 
 
-def _has_text(text: str | None) -> bool:
+def _has_text(text: str | None) -> TypeGuard[str]:
     return bool(text and text.strip())
 
 
@@ -151,7 +153,7 @@ def profile_columns(
     """
     n = len(rows)
     with_text = [i for i, t in enumerate(rows.texts) if _has_text(t)]
-    embeddings = text_embeddings(bundle.text, [rows.texts[i] for i in with_text])
+    embeddings = text_embeddings(bundle.text, [t for t in rows.texts if _has_text(t)])
     if reducer is None:
         reducer = EmbeddingReducer.fit(embeddings, n_components)
     reduced = np.full((n, reducer.k), np.nan)

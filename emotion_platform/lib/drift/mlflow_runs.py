@@ -45,5 +45,6 @@ def log_reference(tracking_uri: str, model_name: str, version: str, folder: Path
     """Attach a reference profile folder to the MLflow run of the model version it belongs to."""
     client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
     run_id = client.get_model_version(model_name, str(version)).run_id
+    assert run_id is not None  # the platform registers every version from a run
     client.log_artifacts(run_id, str(folder), artifact_path="drift_reference")
     return run_id

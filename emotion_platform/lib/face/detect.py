@@ -37,7 +37,7 @@ class FaceBox:
 
 
 def cascade_path() -> Path:
-    return Path(cv2.data.haarcascades) / CASCADE_FILE
+    return Path(cv2.data.haarcascades) / CASCADE_FILE  # type: ignore[attr-defined]  # cv2's stubs omit cv2.data
 
 
 def rotate(image: np.ndarray, angle: float) -> np.ndarray:

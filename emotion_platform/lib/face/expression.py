@@ -94,7 +94,7 @@ def preprocess(crops: list[np.ndarray]) -> torch.Tensor:
         if crop.ndim != 2 or min(crop.shape) == 0:
             raise ValueError(f"expected a non-empty grey (2-D) face crop, got shape {crop.shape}")
         resized = Image.fromarray(np.ascontiguousarray(crop, dtype=np.uint8)).resize(
-            (INPUT_SIZE, INPUT_SIZE), Image.BILINEAR
+            (INPUT_SIZE, INPUT_SIZE), Image.Resampling.BILINEAR
         )
         arrays.append(np.asarray(resized, dtype=np.float32) / 255.0)
     return (torch.from_numpy(np.stack(arrays))[:, None] - 0.5) / 0.5

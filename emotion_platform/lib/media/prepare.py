@@ -37,7 +37,7 @@ def prepare_media(key: str, store: MediaStore, limits: MediaLimits) -> dict:
         record["info"] = info.to_dict()
         validation.check_streams(source, info, limits)
         validation.check_duration(source, info, limits.min_duration_s, limits.max_duration_s)
-        if info.has_audio:
+        if info.audio is not None:
             audio = decode.decode_audio(
                 source,
                 store.audio_path(key),

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.metrics import softmax
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 META_FILE = "emotion_model.json"
 # Shape buckets (``bucket_shapes``): a batch of n rows runs as chunks of power-of-two rows (see
@@ -38,8 +42,8 @@ class TextEmotionModel:
     allocator's and oneDNN's per-shape state grows its memory (docs/benchmarks.md, soak).
     """
 
-    model: torch.nn.Module
-    tokenizer: object
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
     max_length: int = 96
     use_context: bool = True
     temperature: float = 1.0

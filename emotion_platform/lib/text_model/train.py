@@ -75,7 +75,7 @@ def epoch_batches(
     order = rng.permutation(len(lengths))
     if not bucketing:
         return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    batches = []
+    batches: list[np.ndarray] = []
     chunk = batch_size * bucket_batches
     for start in range(0, len(order), chunk):
         part = order[start : start + chunk]

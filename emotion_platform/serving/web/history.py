@@ -9,6 +9,7 @@ the data folder; the row names them, the model version that answered, and the wo
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import time
@@ -162,7 +163,9 @@ class HistoryStore:
                     attempts=0,
                 )
             )
-        return self.get(analysis_id)
+        analysis = self.get(analysis_id)
+        assert analysis is not None  # inserted just above
+        return analysis
 
     def get(self, analysis_id: str) -> Analysis | None:
         with self.engine.connect() as conn:
@@ -228,7 +231,7 @@ class HistoryStore:
                 .values(status=QUEUED, stage="queued", progress=0.0, worker=None, updated_at=_now())
             )
 
-    def unfinished(self) -> list[Analysis]:
+    def unfinished(self) -> builtins.list[Analysis]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 analyses.select().where(analyses.c.status.in_(UNFINISHED)).order_by(analyses.c.created_at)
@@ -272,14 +275,14 @@ class HistoryStore:
             conn.execute(corrections.insert().values(**record))
         return record
 
-    def corrections_of(self, analysis_id: str | None = None) -> list[dict]:
+    def corrections_of(self, analysis_id: str | None = None) -> builtins.list[dict]:
         query = corrections.select().order_by(corrections.c.created_at)
         if analysis_id is not None:
             query = query.where(corrections.c.analysis_id == analysis_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query).all()]
 
-    def reviewed(self) -> list[dict]:
+    def reviewed(self) -> builtins.list[dict]:
         """Every correction with its analysis's media identity (sha256, file name): training material."""
         query = (
             sa.select(corrections, analyses.c.sha256, analyses.c.filename, analyses.c.media_path)

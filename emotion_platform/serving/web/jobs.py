@@ -77,6 +77,7 @@ class JobRunner:
         if not self.store.claim(analysis_id, self.worker):
             return
         analysis = self.store.get(analysis_id)
+        assert analysis is not None  # claimed just above
 
         def report(update: ProgressUpdate) -> None:
             self.store.progress(analysis_id, update.stage, overall_fraction(update))

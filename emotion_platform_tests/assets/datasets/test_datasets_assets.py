@@ -42,6 +42,7 @@ def _observe(root: Path, instance: dg.DagsterInstance) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_each_dataset_is_versioned_by_its_dvc_hash(tmp_path: Path) -> None:
     root = _datasets(tmp_path / "datasets")
     with dg.instance_for_test() as instance:
@@ -54,6 +55,7 @@ def test_each_dataset_is_versioned_by_its_dvc_hash(tmp_path: Path) -> None:
     assert changed == {"datasets/nemo_pl"}
 
 
+@pytest.mark.slow
 def test_a_missing_dataset_fails_the_observation_with_its_name(tmp_path: Path) -> None:
     root = _datasets(tmp_path / "datasets")
     (root / "urdu_ser" / "labels.csv").unlink()

@@ -38,6 +38,8 @@ from emotion_platform.resources.mlflow import ChampionModelResource, DatasetsRes
 from emotion_platform.settings import PlatformSettings
 from emotion_platform_tests.small_bundle import small_bundle
 
+pytestmark = pytest.mark.slow
+
 MODEL = "emotion-drift-test"
 SAME_DAY, SHIFT_DAY = "2026-11-20", "2026-11-21"
 WINDOW, REFERENCE_ROWS, SEED = 32, 160, 3

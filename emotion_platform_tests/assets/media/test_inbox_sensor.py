@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from emotion_platform.assets.media.sensors import build_inbox_sensor, load_cursor
 from emotion_platform.assets.partitions import media_partitions
@@ -140,6 +141,7 @@ def _failed_run(instance: dg.DagsterInstance, key: str) -> None:
     assert not result.success
 
 
+@pytest.mark.slow
 def test_unfinished_partitions_are_requested_again_within_a_bound(storage) -> None:
     Path(storage.inbox).mkdir(parents=True)
     with dg.instance_for_test() as instance:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from emotion_platform.assets.models.assets import splits, training_examples
 from emotion_platform.assets.models.reviewed import ReviewStoreResource, reviewed_labels
@@ -12,6 +13,8 @@ from emotion_platform.resources import StorageResource
 from emotion_platform.resources.mlflow import DatasetsResource
 from emotion_platform.serving.web.history import HistoryStore
 from emotion_platform.settings import PlatformSettings
+
+pytestmark = pytest.mark.slow
 
 RESULT = {
     "segments": [

@@ -29,6 +29,8 @@ from emotion_platform.resources.mlflow import (
 )
 from emotion_platform.settings import PlatformSettings
 
+pytestmark = pytest.mark.slow
+
 ASSETS = [*TRAINING_ASSETS, *TRAINING_CHECKS]
 SMALL = {
     "max_train_examples": 300,

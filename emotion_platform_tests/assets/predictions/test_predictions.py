@@ -28,6 +28,8 @@ from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment, log_
 from emotion_platform.resources.mlflow import ChampionModelResource
 from emotion_platform_tests.small_bundle import small_bundle
 
+pytestmark = pytest.mark.slow
+
 MODEL = "emotion-predictions-test"
 PIPELINE = [media, transcripts, features, segment_emotions, media_emotions]
 

@@ -14,6 +14,8 @@ from emotion_platform.lib.errors import NoChampion
 from emotion_platform.serving.bento import build_champion_bento
 from emotion_platform_tests.serving.champion import shared_bento
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):

@@ -17,6 +17,8 @@ from emotion_platform.lib.transcription.types import Segment, Transcript
 from emotion_platform_tests.lib.drift.data import drift_slices, feature_cache
 from emotion_platform_tests.small_bundle import small_bundle
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def profiled(tmp_path_factory):

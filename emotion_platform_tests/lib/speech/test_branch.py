@@ -14,6 +14,8 @@ from emotion_platform.lib.speech.encoder import SPEECH_FEATURE_VERSION
 from emotion_platform.lib.speech.training import train_speech_branch
 from emotion_platform.lib.whisper.models import WHISPER_MODELS
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def trained(ravdess, feature_cache, model_cache):

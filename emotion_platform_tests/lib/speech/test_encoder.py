@@ -12,6 +12,8 @@ from emotion_platform.lib.speech.encoder import (
     trim_silence,
 )
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def clips(ravdess) -> list[np.ndarray]:

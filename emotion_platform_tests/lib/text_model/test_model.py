@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.text_model.encoder import tiny_encoder_dir
 from emotion_platform.lib.text_model.model import LENGTH_STEP, TextEmotionModel, row_chunks
 
 
+@pytest.mark.slow
 def test_an_untrained_head_gives_a_distribution_over_the_seven_emotions(tmp_path) -> None:
     text = TextEmotionModel.untrained(tiny_encoder_dir(tmp_path / "encoder"), max_length=32)
     probs = text.predict_proba(["Oh my god!", "Fine."], ["", "Oh my god!"])
@@ -25,6 +27,7 @@ def test_row_chunks_split_a_batch_into_powers_of_two() -> None:
     assert {size for n in range(1, 65) for size in row_chunks(n)} == {1, 2, 4, 8, 16, 32, 64}
 
 
+@pytest.mark.slow
 def test_shape_buckets_keep_the_answers_and_bound_the_shapes(tmp_path) -> None:
     text = TextEmotionModel.untrained(tiny_encoder_dir(tmp_path / "encoder"), max_length=96)
     utterances = [

@@ -10,6 +10,8 @@ from emotion_platform.lib.samples import conversation_reference
 from emotion_platform.lib.transcription import build_transcriber
 from emotion_platform.lib.wer import word_error_rate
 
+pytestmark = pytest.mark.slow
+
 BACKENDS = ["openai-whisper", "faster-whisper"]
 
 

@@ -3,7 +3,11 @@
 import json
 import shutil
 
+import pytest
+
 from emotion_platform.lib.transcription.corpus import cache_path, clip_transcripts
+
+pytestmark = pytest.mark.slow
 
 
 def test_clips_are_transcribed_once_and_keyed_by_content(fast_transcriber, librivox, tmp_path, monkeypatch) -> None:

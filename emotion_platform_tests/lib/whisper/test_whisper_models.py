@@ -43,6 +43,7 @@ def test_converted_state_dict_matches_openai_whisper_exactly(tiny_dir: Path) -> 
     assert checkpoint["dims"]["n_audio_layer"] == 4 and checkpoint["dims"]["n_text_head"] == 6
 
 
+@pytest.mark.slow
 def test_converted_model_transcribes_real_speech_with_word_times(model_cache: Path, librivox) -> None:
     import whisper
 

@@ -133,6 +133,7 @@ def _pid() -> int:
     return os.getpid()
 
 
+@pytest.mark.slow
 def test_workers_starting_together_all_find_their_tables(tmp_path: Path) -> None:
     import multiprocessing
 

@@ -17,10 +17,13 @@ import pytest
 from emotion_platform.serving.local_server import local_server
 from emotion_platform_tests.serving.conftest import API_KEY
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromedriver") is None or shutil.which("chromium") is None,
-    reason="Debian's chromium and chromium-driver are not installed (scripts/setup.sh installs them)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("chromedriver") is None or shutil.which("chromium") is None,
+        reason="Debian's chromium and chromium-driver are not installed (scripts/setup.sh installs them)",
+    ),
+]
 WAIT_S = 180
 
 
