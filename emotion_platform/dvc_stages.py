@@ -27,13 +27,9 @@ import pandas as pd
 import yaml
 
 from emotion_platform.assets.datasets.assets import labelled_datasets
-from emotion_platform.assets.models.assets import (
-    emotion_model,
-    model_evaluation,
-    promotion_gate,
-    splits,
-    training_examples,
-)
+from emotion_platform.assets.models.candidate import emotion_model
+from emotion_platform.assets.models.evaluation import model_evaluation, promotion_gate
+from emotion_platform.assets.models.training_data import splits, training_examples
 from emotion_platform.lib import atomic
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.settings import PlatformSettings
