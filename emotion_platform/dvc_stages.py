@@ -2,7 +2,7 @@
 
 Each stage materializes the platform's own Dagster assets in the deployment's instance (so the runs,
 the datasets' data versions and the lineage show in the Dagster UI, and MLflow tracks the training
-run), with the hyperparameters from ``params.yaml``, and writes the files DVC tracks::
+run), with the hyperparameters from ``params.yaml`` (:mod:`emotion_platform.params`), and writes the files DVC tracks::
 
     prepare   data/training/{examples,splits}.parquet          reports/data.json
     train     data/models/candidate/ (the bundle)               data/models/candidate.json (its record)
@@ -24,7 +24,6 @@ from pathlib import Path
 import dagster as dg
 import mlflow
 import pandas as pd
-import yaml
 
 from emotion_platform.assets.datasets.assets import labelled_datasets
 from emotion_platform.assets.models.candidate import emotion_model
@@ -32,9 +31,10 @@ from emotion_platform.assets.models.evaluation import model_evaluation, promotio
 from emotion_platform.assets.models.training_data import splits, training_examples
 from emotion_platform.lib import atomic
 from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.params import ParamsError, training_plan
+from emotion_platform.params import read_params as read_training_params
 from emotion_platform.settings import PlatformSettings
 
-PARAM_SECTIONS = ("datasets", "train", "evaluate")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 CURVE_METRICS = ("train_loss", "val_macro_f1", "val_weighted_f1", "val_accuracy")
 
@@ -71,13 +71,12 @@ class StagePaths:
 
 
 def read_params(path: Path) -> dict:
-    """The sections of ``params.yaml`` the stages read; a clear error when one is missing."""
-    if not Path(path).exists():
-        raise StageError(f"{path} not found: the pipeline's parameters live in params.yaml at the repository root")
-    params = yaml.safe_load(Path(path).read_text()) or {}
-    missing = [s for s in PARAM_SECTIONS if not isinstance(params.get(s), dict)]
-    if missing:
-        raise StageError(f"{path} lacks the section(s) {missing}")
+    """The sections of ``params.yaml`` the stages read (:mod:`emotion_platform.params`); a clear error
+    when one is missing or the datasets folder is not set."""
+    try:
+        params = read_training_params(path)
+    except ParamsError as error:
+        raise StageError(str(error)) from error
     if not params["datasets"].get("dir"):
         raise StageError(f"{path}: datasets.dir (the folder with the labelled datasets) is not set")
     return params
@@ -207,7 +206,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
         [emotion_model],
         instance,
         resources,
-        {"ops": {"emotion_model": {"config": params["train"]}}},
+        {"ops": {"emotion_model": {"config": training_plan(params).train}}},
         "train",
         ["emotion_model"],
     )
@@ -254,7 +253,7 @@ def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInsta
         [model_evaluation, promotion_gate],
         instance,
         resources,
-        {"ops": {"model_evaluation": {"config": params["evaluate"]}}},
+        {"ops": {"model_evaluation": {"config": training_plan(params).evaluate}}},
         "evaluate",
         ["model_evaluation"],
     )
