@@ -183,14 +183,9 @@ def prepare(settings: PlatformSettings, params: dict, instance: dg.DagsterInstan
     return summary
 
 
-def _training_curves(tracking_uri: str, run_id: str) -> pd.DataFrame:
-    """Per-epoch training curves of an MLflow run, read back through MLflow's API."""
-    client = mlflow.tracking.MlflowClient(tracking_uri)
-    columns = {}
-    for key in CURVE_METRICS:
-        history = [m for m in client.get_metric_history(run_id, key) if m.step >= 1]
-        columns[key] = {m.step: m.value for m in history}
-    return pd.DataFrame(columns).rename_axis("epoch").reset_index().sort_values("epoch")
+def training_curves(record: dict) -> pd.DataFrame:
+    """The candidate's per-epoch training curves (its record keeps the kept run's history)."""
+    return pd.DataFrame(record["curves"], columns=["epoch", *CURVE_METRICS]).sort_values("epoch")
 
 
 def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance, paths: StagePaths) -> dict:
@@ -226,7 +221,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
         **{k: meta[k] for k in ("val_speech_accuracy", "val_speech_uar") if k in meta},
     }
     atomic.write_json(paths.report("train.json"), metrics)
-    curves = _training_curves(settings.tracking_uri, record["mlflow_run_id"])
+    curves = training_curves(record)
     with atomic.atomic_path(paths.report("training_curves.csv")) as tmp:
         curves.round(5).to_csv(tmp, index=False)
     return record

@@ -228,7 +228,8 @@ def candidate_metrics(candidate: Candidate) -> dict[str, float]:
 
 
 def candidate_summary(candidate: Candidate) -> dict:
-    """The candidate's record (validation, training data, configuration, branches), without where it is kept."""
+    """The candidate's record (validation, training data, configuration, branches, the kept run's
+    per-epoch curves), without where it is kept."""
     plan = candidate.plan
     return {
         "validation": candidate.validation,
@@ -241,4 +242,5 @@ def candidate_summary(candidate: Candidate) -> dict:
         },
         **candidate.bundle.describe(),
         "base_encoder": candidate.base_encoder,
+        "curves": candidate.text.history,
     }

@@ -77,7 +77,7 @@ def test_the_search_keeps_the_best_rate_and_text_alone_gives_no_speech_branch(me
     summary = candidate_summary(candidate)
     assert summary["fusion"] == "single branch" and summary["base_encoder"] == str(encoder)
     assert summary["config"]["epochs"] == 2 and summary["config"]["spoken_fusion_lines"] == plan.spoken_lines
-    assert summary["validation"] == candidate.validation
+    assert summary["validation"] == candidate.validation and summary["curves"] == candidate.text.history
 
 
 def test_the_plan_subsamples_the_training_split(meld_splits, tmp_path) -> None:
