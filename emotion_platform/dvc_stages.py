@@ -2,7 +2,7 @@
 
 Each stage materializes the platform's own Dagster assets in the deployment's instance (so the runs,
 the datasets' data versions and the lineage show in the Dagster UI, and MLflow tracks the training
-run), with the hyperparameters from ``params.yaml``, and writes the files DVC tracks::
+run), with the hyperparameters from ``params.yaml`` (:mod:`emotion_platform.params`), and writes the files DVC tracks::
 
     prepare   data/training/{examples,splits}.parquet          reports/data.json
     train     data/models/candidate/ (the bundle)               data/models/candidate.json (its record)
@@ -25,22 +25,18 @@ from typing import Any
 import dagster as dg
 import mlflow
 import pandas as pd
-import yaml
 
 from emotion_platform.assets.datasets.assets import labelled_datasets
-from emotion_platform.assets.models.assets import (
-    emotion_model,
-    model_evaluation,
-    promotion_gate,
-    splits,
-    training_examples,
-)
+from emotion_platform.assets.models.candidate import emotion_model
+from emotion_platform.assets.models.evaluation import model_evaluation, promotion_gate
+from emotion_platform.assets.models.training_data import splits, training_examples
 from emotion_platform.lib import atomic
 from emotion_platform.lib.errors import StepFailed
 from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.params import ParamsError, training_plan
+from emotion_platform.params import read_params as read_training_params
 from emotion_platform.settings import PlatformSettings
 
-PARAM_SECTIONS = ("datasets", "train", "evaluate")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 CURVE_METRICS = ("train_loss", "val_macro_f1", "val_weighted_f1", "val_accuracy")
 
@@ -77,13 +73,12 @@ class StagePaths:
 
 
 def read_params(path: Path) -> dict:
-    """The sections of ``params.yaml`` the stages read; a clear error when one is missing."""
-    if not Path(path).exists():
-        raise StageError(f"{path} not found: the pipeline's parameters live in params.yaml at the repository root")
-    params = yaml.safe_load(Path(path).read_text()) or {}
-    missing = [s for s in PARAM_SECTIONS if not isinstance(params.get(s), dict)]
-    if missing:
-        raise StageError(f"{path} lacks the section(s) {missing}")
+    """The sections of ``params.yaml`` the stages read (:mod:`emotion_platform.params`); a clear error
+    when one is missing or the datasets folder is not set."""
+    try:
+        params = read_training_params(path)
+    except ParamsError as error:
+        raise StageError(str(error)) from error
     if not params["datasets"].get("dir"):
         raise StageError(f"{path}: datasets.dir (the folder with the labelled datasets) is not set")
     return params
@@ -186,14 +181,9 @@ def prepare(settings: PlatformSettings, params: dict, instance: dg.DagsterInstan
     return summary
 
 
-def _training_curves(tracking_uri: str, run_id: str) -> pd.DataFrame:
-    """Per-epoch training curves of an MLflow run, read back through MLflow's API."""
-    client = mlflow.tracking.MlflowClient(tracking_uri)
-    columns = {}
-    for key in CURVE_METRICS:
-        history = [m for m in client.get_metric_history(run_id, key) if m.step >= 1]
-        columns[key] = {m.step: m.value for m in history}
-    return pd.DataFrame(columns).rename_axis("epoch").reset_index().sort_values("epoch")
+def training_curves(record: dict) -> pd.DataFrame:
+    """The candidate's per-epoch training curves (its record keeps the kept run's history)."""
+    return pd.DataFrame(record["curves"], columns=["epoch", *CURVE_METRICS]).sort_values("epoch")
 
 
 def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance, paths: StagePaths) -> dict:
@@ -209,7 +199,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
         [emotion_model],
         instance,
         resources,
-        {"ops": {"emotion_model": {"config": params["train"]}}},
+        {"ops": {"emotion_model": {"config": training_plan(params).train}}},
         "train",
         ["emotion_model"],
     )
@@ -229,7 +219,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
         **{k: meta[k] for k in ("val_speech_accuracy", "val_speech_uar") if k in meta},
     }
     atomic.write_json(paths.report("train.json"), metrics)
-    curves = _training_curves(settings.tracking_uri, record["mlflow_run_id"])
+    curves = training_curves(record)
     with atomic.atomic_path(paths.report("training_curves.csv")) as tmp:
         curves.round(5).to_csv(tmp, index=False)
     return record
@@ -256,7 +246,7 @@ def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInsta
         [model_evaluation, promotion_gate],
         instance,
         resources,
-        {"ops": {"model_evaluation": {"config": params["evaluate"]}}},
+        {"ops": {"model_evaluation": {"config": training_plan(params).evaluate}}},
         "evaluate",
         ["model_evaluation"],
     )

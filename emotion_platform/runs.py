@@ -120,20 +120,11 @@ def known_media(instance: dg.DagsterInstance) -> list[str]:
     return list(instance.get_dynamic_partitions(MEDIA_PARTITIONS_NAME))
 
 
-SHORT_TRAINING = {
-    "max_train_examples": 1500,
-    "max_validation_examples": 400,
-    "epochs": 2,
-    "max_length": 64,
-    "learning_rate": 2e-4,
-    "batch_size": 16,
-}
-
-
 def train_and_promote(
     instance: dg.DagsterInstance, model_config: dict, evaluation_config: dict, min_weighted_f1: float | None = None
 ) -> dg.ExecuteInProcessResult:
-    """Materialize the models group (training data -> candidate -> evaluation -> gate -> champion)."""
+    """Materialize the models group (training data -> candidate -> evaluation -> gate -> champion) with
+    the run configs of a training plan (:func:`emotion_platform.params.training_plan`)."""
     import mlflow
 
     from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS

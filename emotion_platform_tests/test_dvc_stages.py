@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from emotion_platform.dvc_stages import training_curves
 from emotion_platform.lib.content_hash import dvc_content_hash
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.settings import PROJECT_ROOT, PlatformSettings
@@ -192,3 +193,20 @@ def test_push_and_pull_round_trip_through_the_local_remote(repo: Repo, tmp_path:
     assert "files fetched" in repo.dvc("pull")
     assert {name: (repo.root / name).read_bytes() for name in OUTPUTS} == originals
     assert repo.status() == {}
+
+
+def test_training_curves_are_the_records_epochs_in_order() -> None:
+    rows = [
+        {
+            "epoch": e,
+            "train_loss": 1 / e,
+            "val_macro_f1": 0.1 * e,
+            "val_weighted_f1": 0.2,
+            "val_accuracy": 0.3,
+            "seconds": e,
+        }
+        for e in (2, 1)
+    ]
+    curves = training_curves({"curves": rows})
+    assert list(curves.columns) == ["epoch", "train_loss", "val_macro_f1", "val_weighted_f1", "val_accuracy"]
+    assert curves["epoch"].tolist() == [1, 2] and curves["val_macro_f1"].tolist() == [0.1, 0.2]

@@ -30,22 +30,22 @@ def prepare_models(models: tuple[str, ...]) -> None:
 
 
 def _train(short: bool, min_weighted_f1: float | None) -> bool:
+    """Train with the short or the full plan of params.yaml; True when the gate passed."""
     import dagster as dg
 
     from emotion_platform.instance import ensure_dagster_home
-    from emotion_platform.runs import SHORT_TRAINING, train_and_promote
+    from emotion_platform.params import ParamsError, read_params, training_plan
+    from emotion_platform.runs import train_and_promote
 
     ensure_dagster_home()
     settings = get_settings()
-    model_config = (
-        SHORT_TRAINING
-        if short
-        else {"max_train_examples": None, "max_validation_examples": None, "epochs": 5, "learning_rate": 8e-5}
-    )
-    evaluation_config = {"max_test_examples": 800} if short else {}
-    console.print(f"training ({'short' if short else 'full'} configuration): {model_config}")
+    try:
+        plan = training_plan(read_params(), full=not short)
+    except ParamsError as error:
+        raise click.ClickException(str(error)) from error
+    console.print(f"training ({plan.name} configuration): {plan.train}")
     with dg.DagsterInstance.get() as instance:
-        result = train_and_promote(instance, model_config, evaluation_config, min_weighted_f1)
+        result = train_and_promote(instance, plan.train, plan.evaluate, min_weighted_f1)
     if not result.asset_materializations_for_node("model_evaluation"):
         raise click.ClickException(f"training run {result.run_id} failed; see it in the Dagster UI")
     meta = result.asset_materializations_for_node("model_evaluation")[0].metadata
@@ -68,11 +68,12 @@ def _train(short: bool, min_weighted_f1: float | None) -> bool:
 @click.option(
     "--full",
     is_flag=True,
-    help="Full MELD training split, 5 epochs, the best on validation kept (30-45 min on 2 cores).",
+    help="The full plan of params.yaml: the full MELD training split, 5 epochs, the best on validation kept "
+    "(30-45 min on 2 cores).",
 )
 @click.option("--min-weighted-f1", type=float, default=None, help="Override the gate's quality floor.")
 def train(full: bool, min_weighted_f1: float | None) -> None:
-    """Train a candidate, evaluate it and promote it to champion if the gate passes."""
+    """Train a candidate (the short plan of params.yaml, or --full), evaluate it and promote it if the gate passes."""
     _train(short=not full, min_weighted_f1=min_weighted_f1)
 
 

@@ -1,4 +1,5 @@
-"""MLflow: experiments with a local artifact root, the pyfunc wrapper, and the champion registry.
+"""MLflow: experiments with a local artifact root, what a training run logs, the pyfunc wrapper, and
+the champion registry.
 
 Models are referred to by alias, never by stage: ``models:/<name>@champion`` is the approved model,
 ``@previous-champion`` the one it replaced (what :func:`ModelRegistry.rollback` restores).
@@ -7,11 +8,14 @@ Models are referred to by alias, never by stage: ``models:/<name>@champion`` is 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
 import pandas as pd
+from mlflow.entities import Metric, Param
 from mlflow.pyfunc import PythonModel
 from mlflow.tracking import MlflowClient
 
@@ -20,6 +24,7 @@ from emotion_platform.lib.labels import EMOTIONS
 
 CHAMPION = "champion"
 PREVIOUS = "previous-champion"
+BATCH_METRICS, BATCH_PARAMS = 1000, 100  # MLflow's limits per log_batch call
 
 
 def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path | str | None) -> str:
@@ -39,6 +44,53 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path | str | 
     folder = Path(artifact_root)
     folder.mkdir(parents=True, exist_ok=True)
     return client.create_experiment(name, artifact_location=folder.resolve().as_uri())
+
+
+def log_batch(
+    run_id: str,
+    metrics: Mapping[str, float] | None = None,
+    params: Mapping[str, object] | None = None,
+    tracking_uri: str | None = None,
+    step: int = 0,
+) -> None:
+    """Add many metrics and params to a run (active or finished) in as few calls as MLflow allows."""
+    client = MlflowClient(tracking_uri)
+    now = int(time.time() * 1000)
+    metric_rows = [Metric(key, float(value), now, step) for key, value in (metrics or {}).items()]
+    param_rows = [Param(key, str(value)) for key, value in (params or {}).items()]
+    for start in range(0, len(metric_rows), BATCH_METRICS):
+        client.log_batch(run_id, metrics=metric_rows[start : start + BATCH_METRICS])
+    for start in range(0, len(param_rows), BATCH_PARAMS):
+        client.log_batch(run_id, params=param_rows[start : start + BATCH_PARAMS])
+
+
+def _active_run_id() -> str:
+    run = mlflow.active_run()
+    if run is None:
+        raise RuntimeError("no active MLflow run: call this inside mlflow.start_run()")
+    return run.info.run_id
+
+
+def log_epoch(row: Mapping[str, float], prefix: str = "") -> None:
+    """One epoch's row of training history as metrics of the active run, at step ``row["epoch"]``."""
+    metrics = {f"{prefix}{key}": value for key, value in row.items() if key != "epoch"}
+    log_batch(_active_run_id(), metrics, step=int(row["epoch"]))
+
+
+def log_training_run(
+    params: Mapping[str, object], metrics: Mapping[str, float], artifacts: Mapping[str, Path] | None = None
+) -> str:
+    """The active run's params, metrics and artifacts (``{folder: file}``); returns the run's id."""
+    run_id = _active_run_id()
+    log_batch(run_id, metrics, params)
+    for folder, path in (artifacts or {}).items():
+        mlflow.log_artifact(str(path), artifact_path=folder)
+    return run_id
+
+
+def log_artifact(tracking_uri: str, run_id: str, path: Path, folder: str) -> None:
+    """Add a file to a run (active or finished), under ``folder`` of its artifacts."""
+    MlflowClient(tracking_uri).log_artifact(run_id, str(path), artifact_path=folder)
 
 
 class EmotionModelPyfunc(PythonModel):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
 from emotion_platform.lib.transcription import build_transcriber
 from emotion_platform.lib.transcription.base import Transcriber
+
+if TYPE_CHECKING:
+    from emotion_platform.lib.speech.training import ClipTranscriber
 
 
 class TranscriberResource(dg.ConfigurableResource):
@@ -35,3 +38,9 @@ class TranscriberResource(dg.ConfigurableResource):
                 self.backend, self.model, Path(self.cache_dir), device=self.device, **options
             )
         return self._transcriber
+
+    def clip_transcriber(self) -> ClipTranscriber:
+        """The loaded transcriber, with the name its cached corpus transcripts are kept under."""
+        from emotion_platform.lib.speech.training import ClipTranscriber
+
+        return ClipTranscriber(self.get(), f"{self.backend}-{self.model}")

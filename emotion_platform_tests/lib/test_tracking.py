@@ -1,13 +1,71 @@
-"""The model registry's aliases: one error, :class:`NoChampion`, wherever a model under an alias is missing."""
+"""MLflow through lib/tracking.py (a real sqlite tracking store): batches of metrics and params, per-epoch
+curves and the run's artifacts; the registry's aliases, with one error (:class:`NoChampion`) wherever a
+model under an alias is missing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import mlflow
 import pytest
+from mlflow.tracking import MlflowClient
 
 from emotion_platform.lib.errors import NoChampion
-from emotion_platform.lib.tracking import CHAMPION, ModelRegistry
+from emotion_platform.lib.tracking import (
+    CHAMPION,
+    ModelRegistry,
+    ensure_experiment,
+    log_artifact,
+    log_batch,
+    log_epoch,
+    log_training_run,
+)
+
+
+@pytest.fixture
+def tracking(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    experiment = ensure_experiment(uri, "tracking-test", tmp_path / "artifacts")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    yield uri, experiment
+    mlflow.set_tracking_uri(previous)
+
+
+def test_log_batch_adds_more_than_one_call_holds_to_a_finished_run(tracking) -> None:
+    uri, experiment = tracking
+    client = MlflowClient(uri)
+    run_id = client.create_run(experiment).info.run_id
+    client.set_terminated(run_id)
+    metrics = {f"metric_{i}": i / 10 for i in range(1205)}  # MLflow takes 1,000 metrics per call
+    params = {f"param_{i}": i for i in range(150)}  # and 100 params
+    log_batch(run_id, metrics, params, tracking_uri=uri)
+    data = client.get_run(run_id).data
+    assert data.metrics == pytest.approx(metrics)
+    assert data.params == {key: str(value) for key, value in params.items()}
+
+
+def test_epochs_params_metrics_and_artifacts_go_to_the_active_run(tracking, tmp_path) -> None:
+    uri, experiment = tracking
+    png = tmp_path / "val.png"
+    png.write_bytes(b"not really a png")
+    card = tmp_path / "card.md"
+    card.write_text("# card\n")
+    with mlflow.start_run(experiment_id=experiment) as run:
+        log_epoch({"epoch": 1, "train_loss": 0.9, "val_macro_f1": 0.2}, prefix="lr_0.001/")
+        for epoch, loss in ((1, 0.8), (2, 0.5)):
+            log_epoch({"epoch": epoch, "train_loss": loss, "val_macro_f1": 0.3})
+        run_id = log_training_run({"epochs": 2, "encoder": "tiny"}, {"val_accuracy": 0.5}, {"evaluation": png})
+    log_artifact(uri, run_id, card, "model_card")
+    assert run_id == run.info.run_id
+    client = MlflowClient(uri)
+    assert [(m.step, m.value) for m in client.get_metric_history(run_id, "train_loss")] == [(1, 0.8), (2, 0.5)]
+    assert [m.step for m in client.get_metric_history(run_id, "lr_0.001/train_loss")] == [1]
+    data = client.get_run(run_id).data
+    assert data.params == {"epochs": "2", "encoder": "tiny"} and data.metrics["val_accuracy"] == 0.5
+    assert "epoch" not in data.metrics
+    artifacts = {a.path for folder in ("evaluation", "model_card") for a in client.list_artifacts(run_id, folder)}
+    assert artifacts == {"evaluation/val.png", "model_card/card.md"}
 
 
 @pytest.fixture

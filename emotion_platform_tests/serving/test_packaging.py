@@ -19,7 +19,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from emotion_platform.assets.models.assets import MODEL_PIP_REQUIREMENTS
+from emotion_platform.assets.models.candidate import MODEL_PIP_REQUIREMENTS
 from emotion_platform.serving.packaging import SERVING_REQUIREMENTS, locked_pins, pins, pip_requirements
 from emotion_platform.settings import PROJECT_ROOT
 from emotion_platform_tests.serving.conftest import API_KEY

@@ -8,7 +8,7 @@ import pandas as pd
 from pydantic import Field
 
 from emotion_platform.assets.drift.resources import DriftMonitorResource
-from emotion_platform.assets.models.assets import champion_model
+from emotion_platform.assets.models.champion import champion_model
 from emotion_platform.constants import DRIFT_GROUP
 from emotion_platform.lib import atomic
 from emotion_platform.lib.drift.columns import profile_columns

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from emotion_platform.assets.models.assets import champion_model
+from emotion_platform.assets.models.champion import champion_model
 from emotion_platform.constants import SERVING_GROUP
 from emotion_platform.resources.mlflow import ModelRegistryResource
 from emotion_platform.serving.bento import build_champion_bento

@@ -47,3 +47,9 @@ def speakers_in_several_splits(df: pd.DataFrame, sources: list[str] | None = Non
     rows = df if sources is None else df[df["source"].isin(sources)]
     per_speaker = rows.groupby("speaker")["split"].nunique()
     return set(per_speaker[per_speaker > 1].index)
+
+
+def split_rows(df: pd.DataFrame, modality: str, split: str, limit: int | None = None, seed: int = 13) -> pd.DataFrame:
+    """The ``modality`` rows (text or speech) of one split; a seeded sample of ``limit`` rows when there are more."""
+    rows = df[(df["modality"] == modality) & (df["split"] == split)]
+    return rows.sample(limit, random_state=seed) if limit and len(rows) > limit else rows

@@ -20,8 +20,12 @@ from emotion_platform.lib.text_model.model import TextEmotionModel
 
 @dataclass
 class TextTrainConfig:
-    learning_rate: float = 5e-5
-    epochs: int = 3
+    """How the text branch is fine-tuned. The defaults are the platform's: the Dagster run config
+    (:class:`emotion_platform.assets.models.run_config.TextModelConfig`) takes its defaults from here;
+    the short and full training plans are in ``params.yaml``."""
+
+    learning_rate: float = 8e-5
+    epochs: int = 1
     batch_size: int = 32
     max_length: int = 96
     weight_decay: float = 0.01

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from emotion_platform.assets.datasets.assets import DATASET_KEYS, DATASET_PATHS, dataset_key, labelled_datasets
-from emotion_platform.assets.models.assets import training_examples
+from emotion_platform.assets.models.training_data import training_examples
 from emotion_platform.lib.content_hash import dvc_content_hash
 from emotion_platform.resources.mlflow import DatasetsResource
 

@@ -22,7 +22,7 @@ import pytest
 from emotion_platform.assets.drift.assets import drift_report, reference_profile
 from emotion_platform.assets.drift.resources import DriftMonitorResource
 from emotion_platform.assets.drift.sensors import TAG_PREFIX, build_drift_retraining_sensor
-from emotion_platform.assets.models.assets import splits, training_examples
+from emotion_platform.assets.models.training_data import splits, training_examples
 from emotion_platform.jobs import training_job
 from emotion_platform.lib.acoustic.dataset import load_clip
 from emotion_platform.lib.audio import SAMPLE_RATE

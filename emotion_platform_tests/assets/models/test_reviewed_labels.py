@@ -7,8 +7,8 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from emotion_platform.assets.models.assets import splits, training_examples
 from emotion_platform.assets.models.reviewed import ReviewStoreResource, reviewed_labels
+from emotion_platform.assets.models.training_data import splits, training_examples
 from emotion_platform.resources import StorageResource
 from emotion_platform.resources.mlflow import DatasetsResource
 from emotion_platform.serving.web.history import HistoryStore

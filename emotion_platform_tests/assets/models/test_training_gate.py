@@ -12,13 +12,10 @@ import dagster as dg
 import mlflow
 import pytest
 
-from emotion_platform.assets.models.assets import (
-    TRAINING_ASSETS,
-    TRAINING_CHECKS,
-    champion_model,
-    emotion_model,
-    model_evaluation,
-)
+from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHECKS
+from emotion_platform.assets.models.candidate import emotion_model
+from emotion_platform.assets.models.champion import champion_model
+from emotion_platform.assets.models.evaluation import model_evaluation
 from emotion_platform.lib.tracking import ModelRegistry
 from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import (
