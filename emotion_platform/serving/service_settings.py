@@ -61,7 +61,7 @@ class ServingSettings(BaseSettings):
     prepack_weights: bool = Field(
         True,
         description="On a CPU, reorder the bfloat16 text model's linear weights for oneDNN once at load "
-        "(same results, ~1.25x faster at small batches; kept only when its probabilities match).",
+        "(same results, faster at small batches: docs/serving.md; kept only when its probabilities match).",
     )
     transcriber_backend: Literal["openai-whisper", "faster-whisper"] = "faster-whisper"
     whisper_model: Literal["tiny.en", "base"] = "tiny.en"

@@ -107,8 +107,7 @@ def fit_words_voice_fusion(
     """Fusion fitted where each branch is the informative one, the two kinds of data weighted equally.
 
     With ``transcriber`` the text branch reads each recording's transcript, as it will in the platform
-    (measured: on held-out RAVDESS actors read through Whisper, fused accuracy 0.673 when fitted on the
-    datasets' sentences, 0.697 on transcripts; speech branch alone 0.707).
+    (why that matters, measured: docs/training.md, "The candidate").
     """
     parts = [(ACTED, speech_clips), (SPOKEN, spoken_lines)]
     texts, speeches, labels, domains = [], [], [], []
