@@ -65,16 +65,7 @@ def classify_media(path: Path, bundle: EmotionBundle, transcriber: Transcriber, 
                 audio = decode.load_audio(Path(decoded.path))
             if info.has_video and getattr(bundle, "face", None) is not None:  # frames only where faces count
                 frames = Path(work) / "frames"
-                sampled = decode.extract_frames(
-                    path,
-                    frames,
-                    limits.frame_rate,
-                    limits.frame_max_side,
-                    info.duration_s,
-                    limits.max_duration_s,
-                    max_pixels=limits.max_frame_pixels,
-                    max_streams=limits.max_streams,
-                )
+                sampled = decode.sample_frames(path, frames, info.duration_s, limits)
                 info = validation.measured(
                     path, info, sampled.count / sampled.fps, limits.min_duration_s, limits.max_duration_s
                 )

@@ -21,7 +21,7 @@ from emotion_platform.lib import atomic
 from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.errors import CorruptMedia, MediaOverLimits, MediaTooLong
 from emotion_platform.lib.media import ffmpeg
-from emotion_platform.lib.media.limits import DEFAULT_LIMITS
+from emotion_platform.lib.media.limits import DEFAULT_LIMITS, MediaLimits
 
 # A decode that yields less than this share of the declared duration means the file was cut short.
 TRUNCATION_TOLERANCE = 0.9
@@ -95,13 +95,7 @@ def decode_audio(
     with atomic.atomic_path(dest, stage="media") as tmp:
         result = ffmpeg.run(
             [
-                ffmpeg.tool("ffmpeg"),
-                "-nostdin",
-                "-hide_banner",
-                "-v",
-                "error",
-                "-y",
-                *ffmpeg.input_args(source, max_streams=max_streams),
+                *ffmpeg.decoder_args(source, max_streams=max_streams),
                 "-map",
                 "0:a:0",
                 "-vn",
@@ -190,13 +184,7 @@ def extract_frames(
     with atomic.atomic_dir(dest_dir) as tmp:
         result = ffmpeg.run(
             [
-                ffmpeg.tool("ffmpeg"),
-                "-nostdin",
-                "-hide_banner",
-                "-v",
-                "error",
-                "-y",
-                *ffmpeg.input_args(source, "-max_pixels", str(max_pixels), max_streams=max_streams),
+                *ffmpeg.decoder_args(source, "-max_pixels", str(max_pixels), max_streams=max_streams),
                 "-map",
                 "0:v:0",
                 "-an",
@@ -237,3 +225,20 @@ def extract_frames(
         index = [{"file": f.name, "t": round(i / fps, 3)} for i, f in enumerate(frames)]
         (tmp / "index.json").write_text(json.dumps({"fps": fps, "frames": index}, indent=1))
     return FramesSummary(str(dest_dir), len(frames), fps, width, height)
+
+
+def sample_frames(
+    source: Path, dest_dir: Path, duration_s: float, limits: MediaLimits, capped: bool = True
+) -> FramesSummary:
+    """:func:`extract_frames` at the rate, size and pixel and stream limits of ``limits`` (sampling stops
+    past ``limits.max_duration_s`` when ``capped``)."""
+    return extract_frames(
+        source,
+        dest_dir,
+        limits.frame_rate,
+        limits.frame_max_side,
+        duration_s,
+        limits.max_duration_s if capped else None,
+        max_pixels=limits.max_frame_pixels,
+        max_streams=limits.max_streams,
+    )

@@ -91,6 +91,19 @@ def input_args(path: Path, *options: str, max_streams: int = DEFAULT_LIMITS.max_
     return ["-format_whitelist", allowed_demuxers(), "-max_streams", str(max_streams), *options, "-i", str(path)]
 
 
+def decoder_args(path: Path, *options: str, max_streams: int = DEFAULT_LIMITS.max_streams) -> list[str]:
+    """An ffmpeg command line up to its outputs: quiet but for errors, overwriting, reading only ``path``."""
+    return [
+        tool("ffmpeg"),
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-y",
+        *input_args(path, *options, max_streams=max_streams),
+    ]
+
+
 def run(args: list[str], timeout: float, source: Path | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run an ffmpeg-family command, never reading stdin, capturing both streams.
 

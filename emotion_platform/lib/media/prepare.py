@@ -50,16 +50,7 @@ def prepare_media(key: str, store: MediaStore, limits: MediaLimits) -> dict:
             info = validation.measured(source, info, audio.duration_s, limits.min_duration_s, limits.max_duration_s)
             record["info"] = info.to_dict()
         if info.has_video:
-            frames = decode.extract_frames(
-                source,
-                store.frames_dir(key),
-                limits.frame_rate,
-                limits.frame_max_side,
-                info.duration_s,
-                limits.max_duration_s,
-                max_pixels=limits.max_frame_pixels,
-                max_streams=limits.max_streams,
-            )
+            frames = decode.sample_frames(source, store.frames_dir(key), info.duration_s, limits)
             record["frames"] = frames.to_dict()
             info = validation.measured(
                 source, info, frames.count / frames.fps, limits.min_duration_s, limits.max_duration_s

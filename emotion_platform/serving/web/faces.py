@@ -57,15 +57,7 @@ def save_face_crops(video: Path, result: dict, dest: Path, limits: MediaLimits) 
     crops = []
     with tempfile.TemporaryDirectory(prefix="emotion-faces-") as work:
         frames_dir = Path(work) / "frames"
-        decode.extract_frames(
-            video,
-            frames_dir,
-            limits.frame_rate,
-            limits.frame_max_side,
-            result["media"]["duration_s"],
-            max_pixels=limits.max_frame_pixels,
-            max_streams=limits.max_streams,
-        )
+        decode.sample_frames(video, frames_dir, result["media"]["duration_s"], limits, capped=False)
         by_time = {round(f.t, 3): f.path for f in FrameIndex.read(frames_dir).frames}
         counts: dict[int, int] = {}
         for face in boxes:
