@@ -10,29 +10,20 @@ from emotion_platform.cli import console, main
 from emotion_platform.settings import get_settings
 
 
+def _path_option(*names: str, default: str, help: str):
+    return click.option(*names, type=click.Path(path_type=Path), default=Path(default), show_default=True, help=help)
+
+
 def _stage_options(command):
     """Options shared by the DVC pipeline's stages (dvc.yaml passes them explicitly)."""
-    command = click.option(
-        "--reports-dir",
-        type=click.Path(path_type=Path),
-        default=Path("reports"),
-        show_default=True,
-        help="Where metrics and plots files are written.",
+    command = _path_option("--reports-dir", default="reports", help="Where metrics and plots files are written.")(
+        command
+    )
+    command = _path_option(
+        "--data-dir", default="data", help="The platform's data folder for this stage (relative to the repository)."
     )(command)
-    command = click.option(
-        "--data-dir",
-        type=click.Path(path_type=Path),
-        default=Path("data"),
-        show_default=True,
-        help="The platform's data folder for this stage (relative to the repository).",
-    )(command)
-    return click.option(
-        "--params",
-        "params_file",
-        type=click.Path(path_type=Path),
-        default=Path("params.yaml"),
-        show_default=True,
-        help="Parameters file (sections datasets, train, evaluate).",
+    return _path_option(
+        "--params", "params_file", default="params.yaml", help="Parameters file (sections datasets, train, evaluate)."
     )(command)
 
 
