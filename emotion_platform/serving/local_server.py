@@ -93,8 +93,8 @@ def stop(process: subprocess.Popen, grace_s: float = 20.0) -> None:
 def _workers(port: int) -> list:
     """The worker processes of the ``bentoml serve`` on ``port`` (those holding its listening socket).
 
-    BentoML's workers accept from one shared listening socket, which is how they are found here.
-    Needs psutil (the ``dev`` extra).
+    BentoML's workers accept from one shared listening socket, which is how they are found here; a
+    worker's own children are not workers. Needs psutil (the ``dev`` extra).
     """
     import psutil
 
@@ -108,7 +108,18 @@ def _workers(port: int) -> list:
             continue
         if any(c.status == psutil.CONN_LISTEN for c in mine):
             found.append((process, mine))
-    return found
+    # A worker's child between fork and exec (ffmpeg, ffprobe) still has the worker's command line and socket.
+    pids = {process.pid for process, _ in found}
+    return [(process, mine) for process, mine in found if _parent_pid(process) not in pids]
+
+
+def _parent_pid(process) -> int | None:
+    import psutil
+
+    try:
+        return process.ppid()
+    except psutil.NoSuchProcess:
+        return None
 
 
 def worker_pids(port: int) -> list[int]:
