@@ -49,14 +49,20 @@ def test_without_a_named_file_the_asset_key_is_the_path(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(loaded, ROWS)
 
 
-def test_a_failed_write_keeps_the_previous_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+def test_a_write_that_dies_halfway_keeps_the_previous_file_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     manager = ParquetIOManager(root=str(tmp_path))
     output = dg.build_output_context(asset_key="table", definition_metadata={PARQUET_FILE: "training/table.parquet"})
     manager.handle_output(output, ROWS)
-    unwritable = pd.DataFrame({"example_id": ["x"], "label": [object()]})  # pyarrow cannot store it
 
-    with pytest.raises(Exception, match="object"):
-        manager.handle_output(output, unwritable)
+    def half_write(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
+        Path(path).write_bytes(b"PAR1 half a file")
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", half_write)
+    with pytest.raises(OSError, match="the disk went away"):
+        manager.handle_output(output, ROWS.head(1))
 
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "training" / "table.parquet"), ROWS)
     assert _leftovers(tmp_path) == []
