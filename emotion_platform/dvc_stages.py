@@ -11,7 +11,8 @@ run), with the hyperparameters from ``params.yaml`` (:mod:`emotion_platform.para
 
 A stage reads its inputs from the files the previous stage wrote (DVC restores them with
 ``dvc pull``), not from Dagster's IO storage: ``emotion_model`` gets ``splits`` from
-``data/training/splits.parquet`` and ``model_evaluation`` gets the candidate from its record file.
+``data/training/splits.parquet`` (through the parquet IO manager, rooted at the stage's data folder,
+which also wrote it) and ``model_evaluation`` gets the candidate from its record file.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ import pandas as pd
 from emotion_platform.assets.datasets.assets import labelled_datasets
 from emotion_platform.assets.models.candidate import emotion_model
 from emotion_platform.assets.models.evaluation import model_evaluation, promotion_gate
-from emotion_platform.assets.models.training_data import splits, training_examples
+from emotion_platform.assets.models.training_data import EXAMPLES_FILE, SPLITS_FILE, splits, training_examples
 from emotion_platform.lib import atomic
 from emotion_platform.lib.errors import StepFailed
 from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.params import ParamsError, training_plan
 from emotion_platform.params import read_params as read_training_params
+from emotion_platform.resources.parquet_io import PARQUET_FILE, PARQUET_IO_MANAGER
 from emotion_platform.settings import PlatformSettings
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -54,11 +56,11 @@ class StagePaths:
 
     @property
     def examples(self) -> Path:
-        return self.data_dir / "training" / "examples.parquet"
+        return self.data_dir / EXAMPLES_FILE
 
     @property
     def splits(self) -> Path:
-        return self.data_dir / "training" / "splits.parquet"
+        return self.data_dir / SPLITS_FILE
 
     @property
     def model(self) -> Path:
@@ -108,6 +110,11 @@ class UpstreamFromFiles(dg.IOManager):
 def _from_files(values: dict[str, object]) -> tuple[list[dg.AssetSpec], dict[str, object]]:
     specs = [dg.AssetSpec(key).with_io_manager_key("stage_inputs") for key in values]
     return specs, {"stage_inputs": dg.IOManagerDefinition.hardcoded_io_manager(UpstreamFromFiles(values))}
+
+
+def _splits_from_file() -> dg.AssetSpec:
+    """``splits`` as the prepare stage wrote it, loaded by the parquet IO manager from the stage's data folder."""
+    return dg.AssetSpec("splits", metadata={PARQUET_FILE: SPLITS_FILE}).with_io_manager_key(PARQUET_IO_MANAGER)
 
 
 def _materialize(
@@ -165,11 +172,9 @@ def prepare(settings: PlatformSettings, params: dict, instance: dg.DagsterInstan
         "prepare",
         ["training_examples", "splits"],
     )
-    for produced, expected in (
-        (result.asset_value("training_examples"), paths.examples),
-        (result.asset_value("splits"), paths.splits),
-    ):
-        if Path(produced).resolve() != expected.resolve():
+    for name, expected in (("training_examples", paths.examples), ("splits", paths.splits)):
+        produced = result.asset_materializations_for_node(name)[0].metadata["file"].value
+        if Path(str(produced)).resolve() != expected.resolve():
             raise StageError(f"prepare wrote {produced}, but DVC tracks {expected}")
     df = pd.read_parquet(paths.splits)
     summary = {
@@ -192,13 +197,11 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
 
     if not paths.splits.exists():
         raise StageError(f"{paths.splits} not found: run the prepare stage first (dvc repro prepare)")
-    specs, io = _from_files({"splits": str(paths.splits.resolve())})
-    resources = build_resources(settings) | io
     result = _materialize(
-        [*specs, emotion_model],
+        [_splits_from_file(), emotion_model],
         [emotion_model],
         instance,
-        resources,
+        build_resources(settings),
         {"ops": {"emotion_model": {"config": training_plan(params).train}}},
         "train",
         ["emotion_model"],
@@ -239,10 +242,10 @@ def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInsta
         if not needed.exists():
             raise StageError(f"{needed} not found: run the earlier stages first (dvc repro)")
     record = json.loads(paths.record.read_text()) | {"bundle_dir": str(paths.model.resolve())}
-    specs, io = _from_files({"splits": str(paths.splits.resolve()), "emotion_model": record})
+    specs, io = _from_files({"emotion_model": record})
     resources = build_resources(settings) | io
     result = _materialize(
-        [*specs, model_evaluation, promotion_gate],
+        [*specs, _splits_from_file(), model_evaluation, promotion_gate],
         [model_evaluation, promotion_gate],
         instance,
         resources,

@@ -44,7 +44,7 @@ class ReferenceProfileConfig(dg.Config):
 )
 def reference_profile(
     config: ReferenceProfileConfig,
-    splits: str,
+    splits: pd.DataFrame,
     storage: StorageResource,
     datasets: DatasetsResource,
     champion: ChampionModelResource,
@@ -52,8 +52,7 @@ def reference_profile(
 ) -> dg.MaterializeResult[str]:
     """The champion's training data in drift columns (and the fitted embedding PCA), stored with its version."""
     bundle, version = champion.get()
-    train = pd.read_parquet(splits)
-    train = train[train["split"] == "train"]
+    train = splits[splits["split"] == "train"]
     if config.sources:
         unknown = set(config.sources) - set(train["source"])
         if unknown:

@@ -50,7 +50,7 @@ def _metadata(candidate: Candidate, record: dict) -> dict:
 def emotion_model(
     context: dg.AssetExecutionContext,
     config: TextModelConfig,
-    splits: str,
+    splits: pd.DataFrame,
     storage: StorageResource,
     datasets: DatasetsResource,
     model_registry: ModelRegistryResource,
@@ -66,7 +66,7 @@ def emotion_model(
     base = minilm_dir() if plan.encoder == "minilm" else Path(plan.encoder)
     with run_log_progress(context):  # live in the run log; a warning when it stalls
         candidate = train_candidate(
-            pd.read_parquet(splits),
+            splits,
             plan,
             base,
             Path(datasets.feature_cache),

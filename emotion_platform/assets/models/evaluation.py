@@ -57,16 +57,15 @@ def model_evaluation(
     context: dg.AssetExecutionContext,
     config: EvaluationConfig,
     emotion_model: dict,
-    splits: str,
+    splits: pd.DataFrame,
     storage: StorageResource,
     datasets: DatasetsResource,
     model_registry: ModelRegistryResource,
     transcriber: TranscriberResource,
 ) -> dg.MaterializeResult[dict]:
     """Candidate (and current champion) on the test splits: F1s, calibration, CPU latency, size, per branch."""
-    rows = pd.read_parquet(splits)
-    test = split_rows(rows, "text", "test", config.max_test_examples, seed=TEST_SEED)
-    speech_test = split_rows(rows, "speech", "test", config.max_test_examples, seed=TEST_SEED)
+    test = split_rows(splits, "text", "test", config.max_test_examples, seed=TEST_SEED)
+    speech_test = split_rows(splits, "speech", "test", config.max_test_examples, seed=TEST_SEED)
     bundle_dir = Path(emotion_model["bundle_dir"])
     bundle = EmotionBundle.load(bundle_dir)
     champion = champion_to_compare(model_registry, emotion_model["version"])

@@ -33,7 +33,7 @@ from emotion_platform.lib.features import features_path, media_features
 from emotion_platform.lib.predict import segment_emotions
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment, log_bundle
 from emotion_platform.lib.transcription.types import Segment, Transcript
-from emotion_platform.resources import StorageResource
+from emotion_platform.resources import PARQUET_IO_MANAGER, ParquetIOManager, StorageResource
 from emotion_platform.resources.mlflow import ChampionModelResource, DatasetsResource
 from emotion_platform.settings import PlatformSettings
 from emotion_platform_tests.small_bundle import small_bundle
@@ -108,6 +108,7 @@ def platform(tmp_path_factory):
     ModelRegistry(uri, MODEL).promote(str(info.registered_model_version), "drift test")
     resources = {
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
+        PARQUET_IO_MANAGER: ParquetIOManager(root=str(root / "data")),
         "datasets": DatasetsResource(root=str(datasets_dir()), feature_cache=str(feature_cache())),
         "champion": ChampionModelResource(tracking_uri=uri, model_name=MODEL),
         "drift_monitor": DriftMonitorResource(
@@ -164,7 +165,7 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
         "drift_reference/reducer.npz",
     }
 
-    train = pd.read_parquet(built.asset_value("splits"))
+    train = built.asset_value("splits")
     train = train[(train["split"] == "train") & (train["source"] == "ravdess_speech")]
     in_reference = sample_per_source(train, REFERENCE_ROWS, SEED)["example_id"]
     unseen = train[~train["example_id"].isin(in_reference)].sample(WINDOW, random_state=SEED)

@@ -9,7 +9,7 @@ import pytest
 
 from emotion_platform.assets.models.reviewed import ReviewStoreResource, reviewed_labels
 from emotion_platform.assets.models.training_data import splits, training_examples
-from emotion_platform.resources import StorageResource
+from emotion_platform.resources import PARQUET_IO_MANAGER, ParquetIOManager, StorageResource
 from emotion_platform.resources.mlflow import DatasetsResource
 from emotion_platform.serving.web.history import HistoryStore
 from emotion_platform.settings import PlatformSettings
@@ -51,6 +51,7 @@ def test_a_correction_becomes_a_training_example_never_tested_on(tmp_path) -> No
     settings = PlatformSettings()
     resources = {
         "storage": StorageResource(root=str(tmp_path / "data"), inbox=str(tmp_path / "inbox")),
+        PARQUET_IO_MANAGER: ParquetIOManager(root=str(tmp_path / "data")),
         "datasets": DatasetsResource(
             root=str(settings.datasets_dir),
             feature_cache=str(settings.cache_dir / "features"),
@@ -75,9 +76,9 @@ def test_a_correction_becomes_a_training_example_never_tested_on(tmp_path) -> No
     meta = result.asset_materializations_for_node("reviewed_labels")[0].metadata
     assert meta["examples"].value == 2 and meta["label_differs_from_model"].value == 2
 
-    examples = pd.read_parquet(result.asset_value("training_examples"))
+    examples = result.asset_value("training_examples")
     mine = examples[examples["source"] == "reviewed"]
     assert sorted(mine["text"]) == ["I can't believe you kept this from me.", "What a wonderful surprise this is!"]
     assert (examples["source"] == "meld").sum() > 1000  # the published corpus is still all there
-    split = pd.read_parquet(result.asset_value("splits"))
+    split = result.asset_value("splits")
     assert set(split.loc[split["source"] == "reviewed", "split"]) == {"train"}

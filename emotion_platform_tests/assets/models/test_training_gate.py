@@ -17,7 +17,7 @@ from emotion_platform.assets.models.candidate import emotion_model
 from emotion_platform.assets.models.champion import champion_model
 from emotion_platform.assets.models.evaluation import model_evaluation
 from emotion_platform.lib.tracking import ModelRegistry
-from emotion_platform.resources import StorageResource, TranscriberResource
+from emotion_platform.resources import PARQUET_IO_MANAGER, ParquetIOManager, StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import (
     DatasetsResource,
     ModelRegistryResource,
@@ -48,6 +48,7 @@ def platform(tmp_path_factory):
     uri = f"sqlite:///{root / 'mlflow.db'}"
     resources = {
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
+        PARQUET_IO_MANAGER: ParquetIOManager(root=str(root / "data")),
         "datasets": DatasetsResource(
             root=str(PlatformSettings().datasets_dir),
             feature_cache=str(PlatformSettings().cache_dir / "features"),
