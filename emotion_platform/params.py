@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from emotion_platform.lib.errors import ConfigError
 from emotion_platform.settings import PROJECT_ROOT
 
 PARAMS_FILE = PROJECT_ROOT / "params.yaml"
@@ -23,7 +24,7 @@ SECTIONS = ("datasets", "train", "evaluate")
 FULL = "full"
 
 
-class ParamsError(ValueError):
+class ParamsError(ConfigError):
     """``params.yaml`` is missing or lacks a section; the message says which."""
 
 

@@ -34,15 +34,12 @@ def _train(short: bool, min_weighted_f1: float | None) -> bool:
     import dagster as dg
 
     from emotion_platform.instance import ensure_dagster_home
-    from emotion_platform.params import ParamsError, read_params, training_plan
+    from emotion_platform.params import read_params, training_plan
     from emotion_platform.runs import train_and_promote
 
     ensure_dagster_home()
     settings = get_settings()
-    try:
-        plan = training_plan(read_params(), full=not short)
-    except ParamsError as error:
-        raise click.ClickException(str(error)) from error
+    plan = training_plan(read_params(), full=not short)  # a ParamsError is printed as one line
     console.print(f"training ({plan.name} configuration): {plan.train}")
     with dg.DagsterInstance.get() as instance:
         result = train_and_promote(instance, plan.train, plan.evaluate, min_weighted_f1)

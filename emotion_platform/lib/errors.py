@@ -31,6 +31,7 @@ after it below). Nothing here imports the rest of the platform, so any module ca
     │   └── IncompatibleFeatures       embeddings of another encoder spec       (lib.speech.branch)
     ├── ConfigError                    settings the platform refuses to start with
     │   ├── ServingConfigError         the service's settings                   (serving.service_settings)
+    │   ├── ParamsError                params.yaml missing or lacking a section (params)
     │   └── RateLimitConfigError       a rate that does not read as count/period (serving.rate_limit)
     └── StepFailed                     a step the platform ran failed; the message carries its output
         ├── StageError                 a DVC stage                              (dvc_stages)
