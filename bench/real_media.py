@@ -62,6 +62,7 @@ from emotion_platform.lib.text_model.encoder import minilm_dir  # noqa: E402
 from emotion_platform.lib.text_model.model import TextEmotionModel  # noqa: E402
 from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier  # noqa: E402
 from emotion_platform.lib.transcription import build_transcriber  # noqa: E402
+from emotion_platform.params import read_params, training_plan  # noqa: E402
 from emotion_platform.serving.media import classify_media  # noqa: E402
 from emotion_platform.settings import PlatformSettings  # noqa: E402
 
@@ -185,14 +186,19 @@ def split_table(settings: PlatformSettings) -> pd.DataFrame:
 
 
 def short_text_model(df: pd.DataFrame, out: Path) -> TextEmotionModel:
-    """The demo's short text configuration (1,500 MELD lines, 2 epochs), trained once and kept in ``out``."""
+    """The demo's short text plan (params.yaml ``train``: 1,500 MELD lines, 2 epochs), trained once and kept in
+    ``out``."""
     folder = out / "text-short"
     if not (folder / "config.json").exists():
+        plan = training_plan(read_params()).train
         text = df[df["modality"] == "text"]
-        train = text[text["split"] == "train"].sample(1500, random_state=13)
-        validation = text[text["split"] == "validation"].sample(400, random_state=13)
+        train = text[text["split"] == "train"].sample(plan["max_train_examples"], random_state=plan["seed"])
+        validation = text[text["split"] == "validation"].sample(
+            plan["max_validation_examples"], random_state=plan["seed"]
+        )
         started = time.perf_counter()
-        config = TextTrainConfig(learning_rate=2e-4, epochs=2, batch_size=16, max_length=64)
+        fields = ("learning_rate", "epochs", "batch_size", "max_length", "class_weighting", "use_context", "seed")
+        config = TextTrainConfig(**{name: plan[name] for name in fields})
         result = train_text_classifier(train, validation, minilm_dir(), config)
         result.model.save(folder)
         print(
