@@ -99,7 +99,8 @@ def test_a_platform_error_ends_the_command_with_one_line_and_a_non_zero_status(t
     assert "Traceback" not in result.output  # MLflow's own log lines (creating the registry) may come before
     assert result.output.splitlines()[-1] == (
         f"Error: no version of {settings.registered_model!r} has the alias 'champion' at {registry}: "
-        "nothing to roll back; train and promote a model first (emotion-platform train, or the Dagster job train_and_promote)"
+        "nothing to roll back; train and promote a model first "
+        "(emotion-platform train, or the Dagster job train_and_promote)"
     )
 
 
