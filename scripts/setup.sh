@@ -11,9 +11,11 @@ PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 VENV=.venv
 STAMP="$VENV/.installed-$(cat requirements/lock.txt requirements/no-deps.in pyproject.toml | sha256sum | cut -c1-16)"
-# Written at the end of a complete setup; holds the model cache folder that setup filled.
+# Written at the end of a complete setup; holds the model cache folder and the samples folder that setup filled.
 DONE="$VENV/.setup-done"
-INPUTS=(requirements/lock.txt requirements/no-deps.in pyproject.toml scripts/setup.sh)
+# What decides the environment, the models and the samples setup prepares.
+INPUTS=(requirements/lock.txt requirements/no-deps.in pyproject.toml scripts/setup.sh
+        emotion_platform/lib/samples.py emotion_platform/lib/whisper/models.py)
 [ -f .env ] && INPUTS+=(.env)
 export HF_HUB_OFFLINE=1 DVC_NO_ANALYTICS=1
 
@@ -23,9 +25,9 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 setup_is_current() {
   [ -f "$DONE" ] || return 1
   [ -z "$(find "${INPUTS[@]}" -newer "$DONE" 2>/dev/null)" ] || return 1
-  local cache
-  cache="$(cat "$DONE")"
-  compgen -G "$cache/openai/tiny.en-*.pt" >/dev/null && [ -n "$(ls -A "$cache/samples" 2>/dev/null)" ]
+  local cache samples
+  { read -r cache && read -r samples; } <"$DONE" || return 1
+  compgen -G "$cache/openai/tiny.en-*.pt" >/dev/null && [ -n "$(ls -A "$samples" 2>/dev/null)" ]
 }
 if setup_is_current; then
   exit 0
@@ -74,5 +76,5 @@ log "preparing Whisper models"
 "$VENV/bin/emotion-platform" prepare-models --model tiny.en
 log "gathering sample media"
 "$VENV/bin/emotion-platform" samples >/dev/null
-"$VENV/bin/python" -c "from emotion_platform.settings import get_settings; print(get_settings().cache_dir)" >"$DONE"
+"$VENV/bin/python" -c "from emotion_platform.settings import get_settings as s; print(s().cache_dir); print(s().data_dir / 'samples')" >"$DONE"
 log "ready"

@@ -21,6 +21,7 @@ MODULES = [
     "emotion_platform.lib.speech.branch",
     "emotion_platform.serving.service_settings",
     "emotion_platform.serving.rate_limit",
+    "emotion_platform.params",
     "emotion_platform.dvc_stages",
     "emotion_platform.serving.bento",
     "emotion_platform.serving.local_server",
