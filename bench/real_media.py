@@ -41,8 +41,9 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 from emotion_platform.lib.acoustic.dataset import extract_features  # noqa: E402
 from emotion_platform.lib.audio import SAMPLE_RATE  # noqa: E402
 from emotion_platform.lib.bundle import EmotionBundle  # noqa: E402
+from emotion_platform.lib.candidate import CandidatePlan  # noqa: E402
 from emotion_platform.lib.datasets.speech import SPEECH_SOURCES, load_speech  # noqa: E402
-from emotion_platform.lib.datasets.splits import assign_splits  # noqa: E402
+from emotion_platform.lib.datasets.splits import assign_splits, split_rows  # noqa: E402
 from emotion_platform.lib.datasets.spoken import flat_voice_examples, spoken_examples  # noqa: E402
 from emotion_platform.lib.datasets.text import load_text  # noqa: E402
 from emotion_platform.lib.labels import EMOTIONS, LABEL_TO_ID  # noqa: E402
@@ -60,7 +61,7 @@ from emotion_platform.lib.speech.training import (  # noqa: E402
 )
 from emotion_platform.lib.text_model.encoder import minilm_dir  # noqa: E402
 from emotion_platform.lib.text_model.model import TextEmotionModel  # noqa: E402
-from emotion_platform.lib.text_model.train import TextTrainConfig, train_text_classifier  # noqa: E402
+from emotion_platform.lib.text_model.train import train_text_classifier  # noqa: E402
 from emotion_platform.lib.transcription import build_transcriber  # noqa: E402
 from emotion_platform.params import read_params, training_plan  # noqa: E402
 from emotion_platform.serving.media import classify_media  # noqa: E402
@@ -190,15 +191,11 @@ def short_text_model(df: pd.DataFrame, out: Path) -> TextEmotionModel:
     ``out``."""
     folder = out / "text-short"
     if not (folder / "config.json").exists():
-        plan = training_plan(read_params()).train
-        text = df[df["modality"] == "text"]
-        train = text[text["split"] == "train"].sample(plan["max_train_examples"], random_state=plan["seed"])
-        validation = text[text["split"] == "validation"].sample(
-            plan["max_validation_examples"], random_state=plan["seed"]
-        )
+        plan = CandidatePlan.from_mapping(training_plan(read_params()).train)
+        train = split_rows(df, "text", "train", plan.max_train_examples, plan.seed)
+        validation = split_rows(df, "text", "validation", plan.max_validation_examples, plan.seed)
         started = time.perf_counter()
-        fields = ("learning_rate", "epochs", "batch_size", "max_length", "class_weighting", "use_context", "seed")
-        config = TextTrainConfig(**{name: plan[name] for name in fields})
+        config = plan.text_config(plan.learning_rate)
         result = train_text_classifier(train, validation, minilm_dir(), config)
         result.model.save(folder)
         print(
