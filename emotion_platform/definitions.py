@@ -22,7 +22,14 @@ from emotion_platform.assets.transcripts.assets import transcripts
 from emotion_platform.deployment import build_executor
 from emotion_platform.jobs import media_pipeline_job, prediction_job, training_job
 from emotion_platform.loggers import platform_console_logger
-from emotion_platform.resources import PARQUET_IO_MANAGER, ParquetIOManager, StorageResource, TranscriberResource
+from emotion_platform.resources import (
+    PARQUET_IO_MANAGER,
+    RECORD_IO_MANAGER,
+    ParquetIOManager,
+    RecordIOManager,
+    StorageResource,
+    TranscriberResource,
+)
 from emotion_platform.resources.mlflow import (
     ChampionModelResource,
     DatasetsResource,
@@ -41,6 +48,7 @@ def build_resources(settings: PlatformSettings) -> dict[str, Any]:
             root=str(settings.data_dir), inbox=str(settings.inbox), **settings.media.model_dump()
         ),
         PARQUET_IO_MANAGER: ParquetIOManager(root=str(settings.data_dir)),
+        RECORD_IO_MANAGER: RecordIOManager(root=str(settings.data_dir)),
         "transcriber": TranscriberResource(
             backend=settings.transcriber_backend,
             model=settings.whisper_model,

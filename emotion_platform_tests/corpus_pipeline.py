@@ -26,7 +26,7 @@ def run_corpus_pipeline(root: Path, corpus: Path, cases: list[Case], librivox, t
     from emotion_platform.jobs import media_pipeline_job
     from emotion_platform.lib.media.quarantine import list_quarantined
     from emotion_platform.lib.transcription.types import Transcript
-    from emotion_platform.resources import StorageResource
+    from emotion_platform.resources import RECORD_IO_MANAGER, RecordIOManager, StorageResource
 
     storage = StorageResource(
         root=str(root / "data"),
@@ -39,7 +39,7 @@ def run_corpus_pipeline(root: Path, corpus: Path, cases: list[Case], librivox, t
     shutil.copytree(corpus, inbox, symlinks=True)
     good = build_good_files(inbox, [c.path for c in librivox])
     settle(inbox)
-    resources = {"storage": storage, "transcriber": transcriber}
+    resources = {"storage": storage, "transcriber": transcriber, RECORD_IO_MANAGER: RecordIOManager(root=storage.root)}
     sensor = build_inbox_sensor(media_pipeline_job)
     with dg.DagsterInstance.ephemeral() as instance:
         with dg.build_sensor_context(instance=instance, resources={"storage": storage}) as ctx:
@@ -58,7 +58,7 @@ def run_corpus_pipeline(root: Path, corpus: Path, cases: list[Case], librivox, t
             manifest = json.loads(storage.media_store.manifest_path(key).read_text())
             media_meta = result.asset_materializations_for_node("media")[0].metadata
             checks = result.get_asset_check_evaluations()
-            transcript = Transcript.model_validate_json(storage.media_store.transcript_path(key).read_text())
+            transcript = Transcript.load(storage.media_store.transcript_path(key))
             outcome = {
                 "key": key,
                 "media": {k: getattr(v, "value", v) for k, v in media_meta.items()},

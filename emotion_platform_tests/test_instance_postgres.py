@@ -24,7 +24,7 @@ from emotion_platform.lib.media.admission import admit
 from emotion_platform.lib.media.inbox import scan_inbox
 from emotion_platform.lib.tracking import ensure_experiment
 from emotion_platform.lib.transcription.types import Transcript
-from emotion_platform.resources import StorageResource
+from emotion_platform.resources import RECORD_IO_MANAGER, RecordIOManager, StorageResource
 from emotion_platform.settings import PROJECT_ROOT, PlatformSettings
 from emotion_platform_tests.postgres_server import postgres_bin_dir, running_postgres
 
@@ -96,7 +96,11 @@ def test_scale_profile_runs_dagster_and_mlflow_on_postgres(server, scale_env, li
             [media, transcripts],
             partition_key=key,
             instance=instance,
-            resources={"storage": storage, "transcriber": fast_transcriber},
+            resources={
+                "storage": storage,
+                "transcriber": fast_transcriber,
+                RECORD_IO_MANAGER: RecordIOManager(root=storage.root),
+            },
         )
         assert result.success
         run_id = result.run_id
@@ -111,7 +115,7 @@ def test_scale_profile_runs_dagster_and_mlflow_on_postgres(server, scale_env, li
         ).records
         metadata = records[0].asset_materialization.metadata
         assert metadata["status"].value == "ok"
-        transcript = Transcript.model_validate_json(Path(metadata["transcript_file"].value).read_text())
+        transcript = Transcript.load(Path(metadata["file"].value))
         assert "amiable" in transcript.text
     assert _rows(server.url("dagster"), f"SELECT status FROM runs WHERE run_id = '{run_id}'") == [("SUCCESS",)]
 

@@ -37,12 +37,12 @@ def _print_summary(keys: list[str]) -> None:
     for key in keys:
         media = latest_value_metadata(instance, "media", key)
         trans = latest_value_metadata(instance, "transcripts", key)
-        path = trans.get("transcript_file")
+        path = trans.get("file")  # where the record IO manager stored the transcript
         text = ""
         if path and Path(path).exists():
             from emotion_platform.lib.transcription.types import Transcript
 
-            transcript = Transcript.model_validate_json(Path(path).read_text())
+            transcript = Transcript.load(Path(path))
             text = transcript.text[:70] or (transcript.reason or "")[:70]
         av = f"{'A' if media.get('has_audio') else '-'}/{'V' if media.get('has_video') else '-'}"
         status = media.get("status", "?")

@@ -28,6 +28,8 @@ from emotion_platform.lib.labels import EMOTIONS
 from emotion_platform.lib.transcription.types import Transcript
 
 FEATURES_VERSION = 1
+FEATURES_FILE = "features/{partition}.npz"
+"""Where the record IO manager keeps each file's features, under the storage root."""
 MIN_DESCRIPTOR_SAMPLES = SAMPLE_RATE // 10
 NO_WORDS = "no words were recognised, so the voice is not read as speech"
 
@@ -50,7 +52,8 @@ class MediaFeatures:
     def __len__(self) -> int:
         return len(self.spans)
 
-    def save(self, dest: Path) -> Path:
+    def save(self, dest: Path, stage: str | None = None) -> Path:
+        """Write the arrays and the rest (as JSON inside) to ``dest`` atomically."""
         record = {
             "version": FEATURES_VERSION,
             "media_id": self.media_id,
@@ -69,9 +72,7 @@ class MediaFeatures:
             faces=self.faces,
             record=np.array(json.dumps(record)),
         )
-        with atomic.atomic_path(Path(dest)) as tmp:
-            tmp.write_bytes(buffer.getvalue())
-        return Path(dest)
+        return atomic.write_bytes(Path(dest), buffer.getvalue(), stage)
 
     @classmethod
     def load(cls, path: Path) -> MediaFeatures:
@@ -97,7 +98,8 @@ class MediaFeatures:
 
 
 def features_path(data_root: Path, media_id: str) -> Path:
-    return Path(data_root) / "features" / f"{media_id}.npz"
+    """Where the ``features`` asset's record of ``media_id`` is stored."""
+    return Path(data_root) / FEATURES_FILE.format(partition=media_id)
 
 
 def _spans(

@@ -10,14 +10,70 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.features import MediaFeatures
 from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.lib.records import JsonRecord
 
 LOW_CONFIDENCE = 0.40
 """Below this top fused probability a segment is reported as low-confidence (7 classes: uniform is 0.14)."""
+SEGMENTS_FILE = "predictions/{partition}.segments.json"
+SUMMARY_FILE = "predictions/{partition}.summary.json"
+"""Where the record IO manager keeps each file's segment emotions and summary, under the storage root."""
+
+Distribution = dict[str, float]
+"""Probability per emotion (:data:`~emotion_platform.lib.labels.EMOTIONS`)."""
+
+
+class SegmentEmotion(BaseModel):
+    """One segment: its time span and words, each branch's distribution, the fused one and its confidence.
+
+    A branch that had nothing to read (no words, no voice, no face) has ``None``.
+    """
+
+    start: float
+    end: float
+    text: str | None
+    text_branch: Distribution | None
+    speech_branch: Distribution | None
+    face_branch: Distribution | None
+    face_evidence: dict | None
+    emotions: Distribution | None
+    top: str | None
+    confidence: float | None
+    low_confidence: bool
+
+
+class SegmentPredictions(JsonRecord):
+    """The ``segment_emotions`` asset's record: every segment of one media file, by one model version."""
+
+    media_id: str
+    model_version: str
+    segments: list[SegmentEmotion]
+    transcript_status: str | None = None
+    reason: str | None = None
+    face_model: str | None = None
+
+
+class MediaSummary(JsonRecord):
+    """A file's emotions over its whole length (the ``media_emotions`` asset; the service's summary).
+
+    Without a classified segment only ``reason`` says something: why there is nothing to summarise.
+    """
+
+    segments: int
+    emotions: Distribution | None
+    dominant: str | None
+    confidence: float | None
+    reason: str | None
+    low_confidence_share: float | None = None
+    time_share_by_top_emotion: Distribution | None = None
+    seconds: float | None = None
+    media_id: str | None = None
+    model_version: str | None = None
 
 
 def _dist(row: np.ndarray) -> dict[str, float] | None:
@@ -26,7 +82,7 @@ def _dist(row: np.ndarray) -> dict[str, float] | None:
     return {e: round(float(p), 4) for e, p in zip(EMOTIONS, row, strict=True)}
 
 
-def segment_emotions(bundle: EmotionBundle, features: MediaFeatures) -> list[dict]:
+def segment_emotions(bundle: EmotionBundle, features: MediaFeatures) -> list[SegmentEmotion]:
     """One record per segment: times, text, each branch's and the fused distribution, confidence."""
     if not len(features):
         return []
@@ -36,53 +92,49 @@ def segment_emotions(bundle: EmotionBundle, features: MediaFeatures) -> list[dic
         fused = _dist(out["fused"][i])
         confidence = round(max(fused.values()), 4) if fused else None
         records.append(
-            {
-                "start": start,
-                "end": end,
-                "text": text,
-                "text_branch": _dist(out["text"][i]),
-                "speech_branch": _dist(out["speech"][i]),
-                "face_branch": _dist(out["face"][i]),
-                "face_evidence": features.face_evidence[i],
-                "emotions": fused,
-                "top": max(fused, key=fused.__getitem__) if fused else None,
-                "confidence": confidence,
-                "low_confidence": confidence is not None and confidence < LOW_CONFIDENCE,
-            }
+            SegmentEmotion(
+                start=start,
+                end=end,
+                text=text,
+                text_branch=_dist(out["text"][i]),
+                speech_branch=_dist(out["speech"][i]),
+                face_branch=_dist(out["face"][i]),
+                face_evidence=features.face_evidence[i],
+                emotions=fused,
+                top=max(fused, key=fused.__getitem__) if fused else None,
+                confidence=confidence,
+                low_confidence=confidence is not None and confidence < LOW_CONFIDENCE,
+            )
         )
     return records
 
 
-def media_summary(segments: list[dict], reason: str | None = None) -> dict:
+def media_summary(segments: list[SegmentEmotion], reason: str | None = None) -> MediaSummary:
     """Duration-weighted mean distribution, the dominant emotion, its share of the time, and confidence.
 
     ``reason`` says why there is nothing to summarise (no words and no faces), when that is the case.
     """
-    scored = [s for s in segments if s["emotions"]]
+    scored = [(s, s.emotions) for s in segments if s.emotions]
     if not scored:
-        return {
-            "segments": 0,
-            "emotions": None,
-            "dominant": None,
-            "confidence": None,
-            "reason": reason or "no segment could be classified",
-        }
-    weights = np.array([max(s["end"] - s["start"], 1e-3) for s in scored])
-    matrix = np.array([[s["emotions"][e] for e in EMOTIONS] for s in scored])
+        return MediaSummary(
+            segments=0, emotions=None, dominant=None, confidence=None, reason=reason or "no segment could be classified"
+        )
+    weights = np.array([max(s.end - s.start, 1e-3) for s, _ in scored])
+    matrix = np.array([[emotions[e] for e in EMOTIONS] for _, emotions in scored])
     mean = (matrix * weights[:, None]).sum(0) / weights.sum()
-    tops = [s["top"] for s in scored]
+    tops = [s.top for s, _ in scored]
     share = {e: round(float(weights[[t == e for t in tops]].sum() / weights.sum()), 3) for e in EMOTIONS}
-    low = np.array([s["low_confidence"] for s in scored])
-    return {
-        "segments": len(scored),
-        "emotions": {e: round(float(p), 4) for e, p in zip(EMOTIONS, mean, strict=True)},
-        "dominant": EMOTIONS[int(mean.argmax())],
-        "confidence": round(float(mean.max()), 4),
-        "low_confidence_share": round(float(weights[low].sum() / weights.sum()), 3),
-        "time_share_by_top_emotion": share,
-        "seconds": round(float(weights.sum()), 2),
-        "reason": reason,
-    }
+    low = np.array([s.low_confidence for s, _ in scored])
+    return MediaSummary(
+        segments=len(scored),
+        emotions={e: round(float(p), 4) for e, p in zip(EMOTIONS, mean, strict=True)},
+        dominant=EMOTIONS[int(mean.argmax())],
+        confidence=round(float(mean.max()), 4),
+        low_confidence_share=round(float(weights[low].sum() / weights.sum()), 3),
+        time_share_by_top_emotion=share,
+        seconds=round(float(weights.sum()), 2),
+        reason=reason,
+    )
 
 
 COLORS = {
@@ -96,7 +148,7 @@ COLORS = {
 }
 
 
-def timeline_png(segments: list[dict], dest: Path, title: str) -> Path:
+def timeline_png(segments: list[SegmentEmotion], dest: Path, title: str) -> Path:
     """A stacked emotion timeline (one bar per segment, width = its duration), written atomically.
 
     Low-confidence segments are drawn faded and hatched, so a flat guess does not look like an answer.
@@ -107,15 +159,17 @@ def timeline_png(segments: list[dict], dest: Path, title: str) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 2.6))
-    for seg in (s for s in segments if s["emotions"]):
+    for seg in segments:
+        if not seg.emotions:
+            continue
         bottom = 0.0
-        low = seg.get("low_confidence", False)
+        low = seg.low_confidence
         for emotion in EMOTIONS:
-            p = seg["emotions"][emotion]
+            p = seg.emotions[emotion]
             ax.bar(
-                seg["start"],
+                seg.start,
                 p,
-                width=max(seg["end"] - seg["start"], 0.05),
+                width=max(seg.end - seg.start, 0.05),
                 bottom=bottom,
                 align="edge",
                 color=COLORS[emotion],

@@ -1,30 +1,40 @@
 """``segment_emotions`` and ``media_emotions``: the champion model applied to each media file."""
 
 import base64
-import json
 from pathlib import Path
 
 import dagster as dg
 
 from emotion_platform.assets.partitions import media_partitions
 from emotion_platform.constants import PREDICTIONS_GROUP
-from emotion_platform.lib import atomic
 from emotion_platform.lib.features import MediaFeatures
-from emotion_platform.lib.predict import media_summary, timeline_png
+from emotion_platform.lib.predict import (
+    SEGMENTS_FILE,
+    SUMMARY_FILE,
+    MediaSummary,
+    SegmentEmotion,
+    SegmentPredictions,
+    media_summary,
+    timeline_png,
+)
 from emotion_platform.lib.predict import segment_emotions as predict_segments
-from emotion_platform.resources import StorageResource
+from emotion_platform.resources import RECORD_IO_MANAGER, StorageResource
 from emotion_platform.resources.mlflow import ChampionModelResource
+from emotion_platform.resources.record_io import stored_at
 
 
-@dg.asset(partitions_def=media_partitions, group_name=PREDICTIONS_GROUP, kinds={"pytorch"})
+@dg.asset(
+    partitions_def=media_partitions,
+    group_name=PREDICTIONS_GROUP,
+    kinds={"pytorch"},
+    io_manager_key=RECORD_IO_MANAGER,
+    metadata=stored_at(SEGMENTS_FILE, stage="predictions"),
+)
 def segment_emotions(
-    context: dg.AssetExecutionContext,
-    features: str,
-    storage: StorageResource,
-    champion: ChampionModelResource,
-) -> dg.MaterializeResult[str]:
+    context: dg.AssetExecutionContext, features: MediaFeatures, champion: ChampionModelResource
+) -> dg.MaterializeResult[SegmentPredictions]:
     """Per segment: the text, speech, face and fused emotion distributions and a confidence (champion model)."""
-    found = MediaFeatures.load(Path(features))
+    found = features
     bundle, version = champion.get()
     if bundle.speech is not None and found.speech_spec_key not in (None, bundle.speech.spec.key):
         raise dg.Failure(
@@ -34,71 +44,69 @@ def segment_emotions(
         )
     segments = predict_segments(bundle, found)
     face_model = bundle.face.model_name if bundle.face is not None else None
-    record = {
-        "media_id": context.partition_key,
-        "model_version": version,
-        "segments": segments,
-        "transcript_status": found.meta.get("transcript_status"),
-        "reason": found.reason,
-        "face_model": face_model,
-        "features": str(features),
-    }
-    path = atomic.write_json(
-        Path(storage.root) / "predictions" / f"{context.partition_key}.segments.json", record, stage="predictions"
+    record = SegmentPredictions(
+        media_id=context.partition_key,
+        model_version=version,
+        segments=segments,
+        transcript_status=found.meta.get("transcript_status"),
+        reason=found.reason,
+        face_model=face_model,
     )
     rows = ["| start | end | top | confidence | face | text |", "|---|---|---|---|---|---|"] + [
-        f"| {s['start']:.2f} | {s['end']:.2f} | {s['top']}{' (low)' if s['low_confidence'] else ''} | "
-        f"{s['confidence']} | {_face_cell(s)} | {(s['text'] or '(no words)').replace('|', '/')} |"
+        f"| {s.start:.2f} | {s.end:.2f} | {s.top}{' (low)' if s.low_confidence else ''} | "
+        f"{s.confidence} | {_face_cell(s)} | {(s.text or '(no words)').replace('|', '/')} |"
         for s in segments[:30]
     ]
-    with_faces = sum(1 for s in segments if s["face_branch"])
+    with_faces = sum(1 for s in segments if s.face_branch)
     return dg.MaterializeResult(
-        value=str(path),
+        value=record,
         metadata={
             "segments": len(segments),
             "model_version": version,
-            "file": dg.MetadataValue.path(str(path)),
             "face_branch": face_model or "none in this model",
             "segments_with_faces": with_faces,
-            "low_confidence_segments": sum(1 for s in segments if s["low_confidence"]),
+            "low_confidence_segments": sum(1 for s in segments if s.low_confidence),
             "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {found.reason}"),
         },
     )
 
 
-def _face_cell(segment: dict) -> str:
-    evidence = segment["face_evidence"]
+def _face_cell(segment: SegmentEmotion) -> str:
+    evidence = segment.face_evidence
     if evidence is None:
         return "-"
-    if not segment["face_branch"]:
+    if not segment.face_branch:
         return f"no face in {evidence['frames']} frames"
-    top = max(segment["face_branch"], key=segment["face_branch"].get)
+    top = max(segment.face_branch, key=segment.face_branch.__getitem__)
     return f"{top} ({evidence['faces']} faces / {evidence['frames']} frames)"
 
 
-@dg.asset(partitions_def=media_partitions, group_name=PREDICTIONS_GROUP, kinds={"pandas"})
+@dg.asset(
+    partitions_def=media_partitions,
+    group_name=PREDICTIONS_GROUP,
+    kinds={"pandas"},
+    io_manager_key=RECORD_IO_MANAGER,
+    metadata=stored_at(SUMMARY_FILE),
+)
 def media_emotions(
-    context: dg.AssetExecutionContext, segment_emotions: str, storage: StorageResource
-) -> dg.MaterializeResult[str]:
+    context: dg.AssetExecutionContext, segment_emotions: SegmentPredictions, storage: StorageResource
+) -> dg.MaterializeResult[MediaSummary]:
     """The file-level summary: duration-weighted emotion distribution, dominant emotion, timeline plot."""
-    record = json.loads(Path(segment_emotions).read_text())
-    summary = media_summary(record["segments"], record.get("reason")) | {
-        "media_id": context.partition_key,
-        "model_version": record["model_version"],
+    record = segment_emotions
+    summary = media_summary(record.segments, record.reason).model_copy(
+        update={"media_id": context.partition_key, "model_version": record.model_version}
+    )
+    metadata: dict = {
+        "dominant": summary.dominant or "none",
+        "segments": summary.segments,
+        "confidence": summary.confidence if summary.confidence is not None else float("nan"),
+        "reason": summary.reason or "",
+        "model_version": record.model_version,
     }
-    out_dir = Path(storage.root) / "predictions"
-    path = atomic.write_json(out_dir / f"{context.partition_key}.summary.json", summary)
-    metadata = {
-        "dominant": summary["dominant"] or "none",
-        "segments": summary["segments"],
-        "confidence": summary["confidence"] if summary["confidence"] is not None else float("nan"),
-        "reason": summary["reason"] or "",
-        "model_version": record["model_version"],
-        "file": dg.MetadataValue.path(str(path)),
-    }
-    if summary["emotions"]:
-        png = timeline_png(record["segments"], out_dir / f"{context.partition_key}.timeline.png", context.partition_key)
+    if summary.emotions:
+        timeline = Path(storage.root) / "predictions" / f"{context.partition_key}.timeline.png"
+        png = timeline_png(record.segments, timeline, context.partition_key)
         encoded = base64.b64encode(png.read_bytes()).decode()
         metadata["timeline"] = dg.MetadataValue.md(f"![emotion timeline](data:image/png;base64,{encoded})")
-        metadata["distribution"] = dg.MetadataValue.json(summary["emotions"])
-    return dg.MaterializeResult(value=str(path), metadata=metadata)
+        metadata["distribution"] = dg.MetadataValue.json(summary.emotions)
+    return dg.MaterializeResult(value=summary, metadata=metadata)

@@ -6,31 +6,31 @@ import dagster as dg
 
 from emotion_platform.assets.partitions import media_partitions
 from emotion_platform.constants import TRANSCRIPTS_GROUP
-from emotion_platform.lib import atomic
 from emotion_platform.lib.media.decode import load_audio
-from emotion_platform.lib.media.prepare import READY
+from emotion_platform.lib.media.prepare import PreparedMedia
+from emotion_platform.lib.media.store import TRANSCRIPT_FILE
 from emotion_platform.lib.transcription.render import transcript_markdown
 from emotion_platform.lib.transcription.types import Transcript
-from emotion_platform.resources import StorageResource, TranscriberResource
+from emotion_platform.resources import RECORD_IO_MANAGER, TranscriberResource
+from emotion_platform.resources.record_io import stored_at
 
 
-def transcribe_media(record: dict, transcriber: TranscriberResource) -> Transcript:
+def transcribe_media(record: PreparedMedia, transcriber: TranscriberResource) -> Transcript:
     """The transcript of a prepared media record, or an empty one saying why there is none."""
-    if record["status"] != READY:
-        return Transcript.empty("skipped", f"media was quarantined: {record['reason']}")
-    if not record["audio"]:
-        duration = record["info"]["duration_s"]
+    if not record.ready:
+        return Transcript.empty("skipped", f"media was quarantined: {record.reason}")
+    if record.audio is None:
+        duration = record.info.duration_s if record.info else 0.0
         return Transcript.empty("no_audio", "the file has no audio track (video only)", duration)
-    return transcriber.get().transcribe(load_audio(Path(record["audio"]["path"])))
+    return transcriber.get().transcribe(load_audio(Path(record.audio.path)))
 
 
-def transcript_metadata(transcript: Transcript, path: Path) -> dict:
+def transcript_metadata(transcript: Transcript) -> dict:
     meta: dict = {
         "status": transcript.status,
         "segments": len(transcript.segments),
         "words": transcript.word_count,
         "duration_s": transcript.duration_s,
-        "transcript_file": dg.MetadataValue.path(str(path)),
         "preview": dg.MetadataValue.md(transcript_markdown(transcript)),
     }
     if transcript.reason:
@@ -50,16 +50,17 @@ def transcript_metadata(transcript: Transcript, path: Path) -> dict:
     return meta
 
 
-@dg.asset(partitions_def=media_partitions, group_name=TRANSCRIPTS_GROUP, kinds={"whisper"})
+@dg.asset(
+    partitions_def=media_partitions,
+    group_name=TRANSCRIPTS_GROUP,
+    kinds={"whisper"},
+    io_manager_key=RECORD_IO_MANAGER,
+    metadata=stored_at(TRANSCRIPT_FILE, stage="transcripts"),
+)
 def transcripts(
-    context: dg.AssetExecutionContext, media: dict, storage: StorageResource, transcriber: TranscriberResource
-) -> dg.MaterializeResult[str]:
+    context: dg.AssetExecutionContext, media: PreparedMedia, transcriber: TranscriberResource
+) -> dg.MaterializeResult[Transcript]:
     """Whisper transcript of one media file: segments, words with timestamps, language, confidences."""
     transcript = transcribe_media(media, transcriber)
-    path = atomic.write_text(
-        storage.media_store.transcript_path(context.partition_key),
-        transcript.model_dump_json(indent=1),
-        stage="transcripts",
-    )
     context.log.info(f"{context.partition_key}: {transcript.status}, {len(transcript.segments)} segments")
-    return dg.MaterializeResult(value=str(path), metadata=transcript_metadata(transcript, path))
+    return dg.MaterializeResult(value=transcript, metadata=transcript_metadata(transcript))

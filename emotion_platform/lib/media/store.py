@@ -4,6 +4,7 @@
 <root>/media/raw/<media_id>/manifest.json   sha256, original name(s), when admitted
 <root>/media/audio/<media_id>.wav           16 kHz mono float32
 <root>/media/frames/<media_id>/             sampled JPEG frames + index.json
+<root>/media/records/<media_id>.json        what probing and decoding found (the ``media`` asset's record)
 <root>/transcripts/<media_id>.json          the transcript
 <root>/quarantine/<item_id>/reason.json     why a file was rejected (+ a copy of it)
 """
@@ -12,6 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+PREPARED_FILE = "media/records/{partition}.json"
+TRANSCRIPT_FILE = "transcripts/{partition}.json"
+"""Where the record IO manager keeps the ``media`` and ``transcripts`` records, under the root."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class MediaStore:
         return self.root / "media" / "frames" / media_id
 
     def transcript_path(self, media_id: str) -> Path:
-        return self.root / "transcripts" / f"{media_id}.json"
+        return self.root / TRANSCRIPT_FILE.format(partition=media_id)
 
     def quarantine_dir(self, item_id: str) -> Path:
         return self.quarantine_root / item_id

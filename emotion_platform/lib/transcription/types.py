@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from emotion_platform.lib.records import JsonRecord
+
 TranscriptStatus = Literal["ok", "no_speech", "no_audio", "skipped"]
 
 
@@ -27,7 +29,7 @@ class Segment(BaseModel):
     compression_ratio: float | None = None
 
 
-class Transcript(BaseModel):
+class Transcript(JsonRecord):
     """A transcript, or an empty one with the reason there is nothing to say."""
 
     status: TranscriptStatus

@@ -5,7 +5,6 @@ worse one (untrained classification head: the gate must refuse it), and a better
 epochs: promoted, the first becomes previous-champion); then a rollback restores the first.
 """
 
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +16,14 @@ from emotion_platform.assets.models.candidate import emotion_model
 from emotion_platform.assets.models.champion import champion_model
 from emotion_platform.assets.models.evaluation import model_evaluation
 from emotion_platform.lib.tracking import ModelRegistry
-from emotion_platform.resources import PARQUET_IO_MANAGER, ParquetIOManager, StorageResource, TranscriberResource
+from emotion_platform.resources import (
+    PARQUET_IO_MANAGER,
+    RECORD_IO_MANAGER,
+    ParquetIOManager,
+    RecordIOManager,
+    StorageResource,
+    TranscriberResource,
+)
 from emotion_platform.resources.mlflow import (
     DatasetsResource,
     ModelRegistryResource,
@@ -49,6 +55,7 @@ def platform(tmp_path_factory):
     resources = {
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
         PARQUET_IO_MANAGER: ParquetIOManager(root=str(root / "data")),
+        RECORD_IO_MANAGER: RecordIOManager(root=str(root / "data")),
         "datasets": DatasetsResource(
             root=str(PlatformSettings().datasets_dir),
             feature_cache=str(PlatformSettings().cache_dir / "features"),
@@ -189,7 +196,7 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
         assert result.success
         outcomes[name] = result
     speech = outcomes[librivox[0].path.name]
-    segments = json.loads(Path(speech.asset_value("segment_emotions")).read_text())["segments"]
+    segments = speech.asset_value("segment_emotions").model_dump()["segments"]
     assert segments and all(abs(sum(s["emotions"].values()) - 1) < 1e-3 for s in segments)
     assert all(s["text_branch"] and s["speech_branch"] for s in segments)
     assert all(s["confidence"] == max(s["emotions"].values()) for s in segments)
@@ -198,15 +205,15 @@ def test_champion_predicts_emotions_on_ingested_media(platform, samples, librivo
     # Music: audio but no words, so the voice is not read as speech; the video's faces alone are read
     # (the cartoon's faces may or may not be detected: then the file has no emotions, and says why).
     music = outcomes["music_animation.mp4"]
-    music_record = json.loads(Path(music.asset_value("segment_emotions")).read_text())
+    music_record = music.asset_value("segment_emotions").model_dump()
     (music_segment,) = music_record["segments"]
     assert music_segment["text_branch"] is None and music_segment["speech_branch"] is None
     assert music_segment["emotions"] == music_segment["face_branch"]
     assert music_record["reason"].endswith("the faces alone are read")
-    music_summary = json.loads(Path(music.asset_value("media_emotions")).read_text())
+    music_summary = music.asset_value("media_emotions").model_dump()
     assert music_summary["reason"] == music_record["reason"]
     # Video without audio: the trained bundle carries the face branch, which alone gives the file's emotions.
     silent = outcomes["talking_head.mp4"]
-    silent_segments = json.loads(Path(silent.asset_value("segment_emotions")).read_text())["segments"]
+    silent_segments = silent.asset_value("segment_emotions").model_dump()["segments"]
     assert len(silent_segments) == 1 and silent_segments[0]["face_branch"] == silent_segments[0]["emotions"]
     assert silent.asset_materializations_for_node("media_emotions")[0].metadata["dominant"].value != "none"

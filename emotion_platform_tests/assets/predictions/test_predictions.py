@@ -25,6 +25,7 @@ from emotion_platform.lib.media.admission import admit
 from emotion_platform.lib.media.inbox import scan_inbox
 from emotion_platform.lib.predict import LOW_CONFIDENCE
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment, log_bundle
+from emotion_platform.resources import RECORD_IO_MANAGER, RecordIOManager
 from emotion_platform.resources.mlflow import ChampionModelResource
 from emotion_platform_tests.small_bundle import small_bundle
 
@@ -51,6 +52,15 @@ def champion(tmp_path_factory) -> ChampionModelResource:
         mlflow.set_registry_uri(previous[1])
     ModelRegistry(uri, MODEL).promote(str(info.registered_model_version), "test champion")
     return ChampionModelResource(tracking_uri=uri, model_name=MODEL)
+
+
+def _resources(storage, transcriber, champion) -> dict:
+    return {
+        "storage": storage,
+        "transcriber": transcriber,
+        "champion": champion,
+        RECORD_IO_MANAGER: RecordIOManager(root=storage.root),
+    }
 
 
 def _ingest(storage, source: Path) -> str:
@@ -88,13 +98,16 @@ def test_silent_talking_head_gets_face_based_emotions(storage, samples, fast_tra
             PIPELINE,
             partition_key=key,
             instance=instance,
-            resources={"storage": storage, "transcriber": fast_transcriber, "champion": champion},
+            resources=_resources(storage, fast_transcriber, champion),
         )
     assert result.success
-    record = json.loads(Path(result.asset_value("segment_emotions")).read_text())
+    record = result.asset_value("segment_emotions").model_dump()
     assert record["transcript_status"] == "no_audio" and record["face_model"].startswith("PyEmotion==1.0.0")
     assert record["reason"] == "the file has no audio track (video only); the faces alone are read"
-    assert record["features"] == result.asset_value("features")
+    # The record IO manager stored the record where its metadata says; the file reads back the same.
+    stored = Path(result.asset_materializations_for_node("segment_emotions")[0].metadata["file"].value)
+    assert stored == Path(storage.root) / "predictions" / f"{key}.segments.json"
+    assert json.loads(stored.read_text()) == record
     (segment,) = record["segments"]
     assert segment["text_branch"] is None and segment["speech_branch"] is None  # no sound, no words
     assert segment["face_branch"] and segment["emotions"] == segment["face_branch"]
@@ -114,14 +127,14 @@ def test_silent_talking_head_gets_face_based_emotions(storage, samples, fast_tra
 
 def test_features_are_computed_once_and_read_by_the_predictions(storage, librivox, fast_transcriber, champion) -> None:
     key = _ingest(storage, librivox[0].path)
-    resources = {"storage": storage, "transcriber": fast_transcriber, "champion": champion}
+    resources = _resources(storage, fast_transcriber, champion)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("media_files", [key])
         first = dg.materialize(PIPELINE, partition_key=key, instance=instance, resources=resources)
         assert first.success
-        stored = first.asset_value("features")
-        assert Path(stored) == features_path(Path(storage.root), key)
-        found = MediaFeatures.load(Path(stored))
+        stored = features_path(Path(storage.root), key)
+        found = MediaFeatures.load(stored)
+        assert found.spans == first.asset_value("features").spans
         bundle, _ = champion.get()
         assert len(found) > 0 and found.speech.shape == (len(found), bundle.speech.spec.dim)
         assert found.speech_spec_key == bundle.speech.spec.key and found.reason is None
@@ -131,8 +144,8 @@ def test_features_are_computed_once_and_read_by_the_predictions(storage, librivo
         assert meta["segments"].value == meta["segments_with_voice"].value == len(found)
         assert meta["segments_with_faces"].value == 0
 
-        record = json.loads(Path(first.asset_value("segment_emotions")).read_text())
-        assert record["features"] == stored and record["transcript_status"] == "ok" and record["reason"] is None
+        record = first.asset_value("segment_emotions").model_dump()
+        assert record["transcript_status"] == "ok" and record["reason"] is None
         assert [(s["start"], s["end"]) for s in record["segments"]] == found.spans
         assert [s["text"] for s in record["segments"]] == found.texts
         expected_speech = bundle.speech.predict_proba(found.speech)
@@ -140,7 +153,7 @@ def test_features_are_computed_once_and_read_by_the_predictions(storage, librivo
             assert segment["text_branch"] and segment["face_branch"] is None
             assert np.allclose([segment["speech_branch"][e] for e in EMOTIONS], speech_p, atol=1e-4)
             assert_confidence(segment)
-        summary = json.loads(Path(first.asset_value("media_emotions")).read_text())
+        summary = json.loads((Path(storage.root) / "predictions" / f"{key}.summary.json").read_text())
         assert summary["segments"] == len(found) and summary["dominant"] in EMOTIONS
 
         # The decoded audio is gone: segment_emotions is read from the stored features, not recomputed.
@@ -153,14 +166,14 @@ def test_features_are_computed_once_and_read_by_the_predictions(storage, librivo
             selection=[segment_emotions, media_emotions],
         )
         assert again.success
-        assert json.loads(Path(again.asset_value("segment_emotions")).read_text()) == record
+        assert again.asset_value("segment_emotions").model_dump() == record
         assert _materializations(instance, "features", key) == 1
         assert _materializations(instance, "segment_emotions", key) == 2
 
         # Features of another speech encoder are refused rather than read with the wrong head.
-        other = MediaFeatures.load(Path(stored))
+        other = MediaFeatures.load(stored)
         other.speech_spec_key = "another-encoder"
-        other.save(Path(stored))
+        other.save(stored)
         refused = dg.materialize(
             PIPELINE,
             partition_key=key,
