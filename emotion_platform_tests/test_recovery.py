@@ -59,6 +59,8 @@ def _artifacts(data: Path) -> dict[str, object]:
             found[rel] = manifest
         elif path.parent.name == "transcripts":
             found[rel] = {k: v for k, v in json.loads(path.read_text()).items() if k not in TIMINGS}
+        elif path.parent.name == "records":  # the media record names files by their path in this data folder
+            found[rel] = json.loads(path.read_text().replace(str(data), "<data>"))
         else:
             found[rel] = path.read_bytes()
     return found

@@ -110,6 +110,6 @@ def test_transcript_metadata_has_a_markdown_preview(processed, fast_transcriber)
 
     name = next(iter(processed["good"]))
     outcome = processed["by_name"][name]
-    meta = transcript_metadata(outcome["transcript"], Path("/x.json"))
+    meta = transcript_metadata(outcome["transcript"])
     assert meta["preview"].value.startswith("| start | end | text |")
     assert meta["words"] > 5 and meta["backend"] == "faster-whisper"

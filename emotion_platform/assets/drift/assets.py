@@ -164,7 +164,7 @@ def drift_report(
                 "start": start.isoformat(),
                 "end": end.isoformat(),
                 "model_version": version,
-                "media": [r["media_id"] for r in records],
+                "media": [r.media_id for r in records],
             },
             stage="drift_report",
         )

@@ -9,7 +9,6 @@ nothing is computed again for drift.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from emotion_platform.lib.acoustic.dataset import extract_features
 from emotion_platform.lib.acoustic.features import FEATURE_NAMES
 from emotion_platform.lib.drift.columns import ProfileInput
 from emotion_platform.lib.features import MediaFeatures
+from emotion_platform.lib.predict import SegmentPredictions
 from emotion_platform.lib.speech.corpus import table_embeddings
 
 
@@ -64,28 +64,25 @@ def inputs_from_features(found: MediaFeatures) -> ProfileInput:
     )
 
 
-def inputs_from_segments(records: list[dict], features_of: Callable[[str], MediaFeatures | None]) -> ProfileInput:
+def inputs_from_segments(
+    records: list[SegmentPredictions], features_of: Callable[[str], MediaFeatures | None]
+) -> ProfileInput:
     """Rows of every media record's segments; ``features_of(media_id)`` gives its stored features
     (None: the file has none, and its segments are not profiled)."""
     parts = [
         inputs_from_features(found)
-        for found in (features_of(r["media_id"]) for r in records)
+        for found in (features_of(r.media_id) for r in records)
         if found is not None and len(found)
     ]
     return ProfileInput.concat(parts) if parts else ProfileInput([], [], _nan_rows(0, len(FEATURE_NAMES)), [])
 
 
-def segment_records_between(predictions_dir: Path, start: dt.datetime, end: dt.datetime) -> list[dict]:
-    """The segment-prediction records written in ``[start, end)`` (by file modification time), oldest first."""
+def segment_records_between(predictions_dir: Path, start: dt.datetime, end: dt.datetime) -> list[SegmentPredictions]:
+    """The segment-prediction records written in ``[start, end)`` (by file modification time), oldest first;
+    a file that is not one is a clear error (pydantic's, naming what is missing)."""
     found = []
     for path in Path(predictions_dir).glob("*.segments.json"):
         written = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
         if start <= written < end:
             found.append((written, path))
-    records = []
-    for _, path in sorted(found):
-        record = json.loads(path.read_text())
-        if "media_id" not in record or "segments" not in record:
-            raise ValueError(f"{path} is not a segment-prediction record (no media_id/segments)")
-        records.append(record)
-    return records
+    return [SegmentPredictions.load(path) for _, path in sorted(found)]

@@ -30,7 +30,7 @@ from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.datasets.speech import load_speech
 from emotion_platform.lib.drift.reference import sample_per_source
 from emotion_platform.lib.features import features_path, media_features
-from emotion_platform.lib.predict import segment_emotions
+from emotion_platform.lib.predict import SEGMENTS_FILE, SegmentEmotion, SegmentPredictions, segment_emotions
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment, log_bundle
 from emotion_platform.lib.transcription.types import Segment, Transcript
 from emotion_platform.resources import PARQUET_IO_MANAGER, ParquetIOManager, StorageResource
@@ -59,10 +59,8 @@ def feature_cache() -> Path:
     return PlatformSettings().cache_dir / "features"
 
 
-def _write_record(root: Path, record: dict, when: float) -> None:
-    path = root / "predictions" / f"{record['media_id']}.segments.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record))
+def _write_record(root: Path, record: SegmentPredictions, when: float) -> None:
+    path = record.save(root / SEGMENTS_FILE.format(partition=record.media_id))
     os.utime(path, (when, when))
 
 
@@ -81,18 +79,11 @@ def _write_media(root: Path, bundle: EmotionBundle, clips: pd.DataFrame, day: st
             segments=[Segment(id=0, start=0.0, end=duration, text=clip.text, avg_logprob=-0.2, no_speech_prob=0.01)],
         )
         found = media_features(bundle, transcript, audio, media_id)
-        path = found.save(features_path(root, media_id))
-        _write_record(
-            root,
-            {
-                "media_id": media_id,
-                "model_version": "1",
-                "transcript_status": "ok",
-                "segments": segment_emotions(bundle, found),
-                "features": str(path),
-            },
-            noon + i,
+        found.save(features_path(root, media_id))
+        record = SegmentPredictions(
+            media_id=media_id, model_version="1", transcript_status="ok", segments=segment_emotions(bundle, found)
         )
+        _write_record(root, record, noon + i)
 
 
 @pytest.fixture(scope="module")
@@ -174,16 +165,27 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
     _write_media(platform["data"], platform["bundle"], emodb, SHIFT_DAY, "emodb-")
     # A prediction record whose features file is gone: its segments are not profiled (nothing is recomputed).
     noon = dt.datetime.fromisoformat(SAME_DAY).replace(hour=12, tzinfo=dt.UTC).timestamp()
-    _write_record(
-        platform["data"],
-        {
-            "media_id": "no-features",
-            "model_version": "1",
-            "transcript_status": "ok",
-            "segments": [{"start": 0.0, "end": 2.0, "text": "Hello there."}],
-        },
-        noon + 900,
+    no_features = SegmentPredictions(
+        media_id="no-features",
+        model_version="1",
+        transcript_status="ok",
+        segments=[
+            SegmentEmotion(
+                start=0.0,
+                end=2.0,
+                text="Hello there.",
+                text_branch=None,
+                speech_branch=None,
+                face_branch=None,
+                face_evidence=None,
+                emotions=None,
+                top=None,
+                confidence=None,
+                low_confidence=False,
+            )
+        ],
     )
+    _write_record(platform["data"], no_features, noon + 900)
     assert not (platform["data"] / "media" / "audio").exists()  # no decoded audio to fall back on
 
     sensor = build_drift_retraining_sensor(training_job, cooldown_hours=12)
