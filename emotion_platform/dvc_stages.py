@@ -1,45 +1,67 @@
 """The stages of the DVC pipeline (``dvc.yaml``): prepare the training data, train a candidate, evaluate it.
 
-Each stage materializes the platform's own Dagster assets in the deployment's instance (so the runs,
-the datasets' data versions and the lineage show in the Dagster UI, and MLflow tracks the training
-run), with the hyperparameters from ``params.yaml`` (:mod:`emotion_platform.params`), and writes the files DVC tracks::
+Each stage calls the library functions the platform's Dagster assets call (same code, same resources
+from the deployment's settings, same MLflow tracking and registry), with the hyperparameters from
+``params.yaml`` (:mod:`emotion_platform.params`), and writes the files DVC tracks::
 
     prepare   data/training/{examples,splits}.parquet          reports/data.json
     train     data/models/candidate/ (the bundle)               data/models/candidate.json (its record)
               reports/train.json  reports/training_curves.csv
     evaluate  reports/evaluation.json  reports/confusion.csv  reports/per_class_f1.csv
 
-A stage reads its inputs from the files the previous stage wrote (DVC restores them with
-``dvc pull``), not from Dagster's IO storage: ``emotion_model`` gets ``splits`` from
-``data/training/splits.parquet`` (through the parquet IO manager, rooted at the stage's data folder,
-which also wrote it) and ``model_evaluation`` gets the candidate from its record file.
+A stage reads its inputs from the files the previous stage wrote (DVC restores them with ``dvc pull``).
+No Dagster run is started: what a stage produced is reported to the deployment's Dagster instance
+(:mod:`emotion_platform.dvc_lineage`), so the datasets' DVC hashes, the outputs and their lineage
+show in the Dagster UI.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import mlflow
 import pandas as pd
 
-from emotion_platform.assets.datasets.assets import labelled_datasets
-from emotion_platform.assets.models.candidate import emotion_model
-from emotion_platform.assets.models.evaluation import model_evaluation, promotion_gate
-from emotion_platform.assets.models.training_data import EXAMPLES_FILE, SPLITS_FILE, splits, training_examples
+from emotion_platform.assets.datasets.assets import (
+    DATASET_PATHS,
+    dataset_key,
+    dataset_metadata,
+    missing_datasets,
+)
+from emotion_platform.assets.models.candidate import MODEL_PIP_REQUIREMENTS, emotion_model, model_metadata
+from emotion_platform.assets.models.evaluation import (
+    evaluation_metadata,
+    gate_metadata,
+    model_evaluation,
+    promotion_gate,
+)
+from emotion_platform.assets.models.reviewed import reviewed_labels_path
+from emotion_platform.assets.models.run_config import EvaluationConfig, TextModelConfig, TrainingDataConfig
+from emotion_platform.assets.models.training_data import (
+    EXAMPLES_FILE,
+    SPLITS_FILE,
+    examples_metadata,
+    splits,
+    splits_metadata,
+    training_examples,
+)
+from emotion_platform.dvc_lineage import StageEvents, trigger
 from emotion_platform.lib import atomic
+from emotion_platform.lib.content_hash import dvc_content_hash
+from emotion_platform.lib.datasets.examples import build_training_examples
+from emotion_platform.lib.datasets.splits import SpeakerLeak, split_examples
 from emotion_platform.lib.errors import StepFailed
+from emotion_platform.lib.gate import decide
 from emotion_platform.lib.labels import EMOTIONS
+from emotion_platform.lib.model_runs import evaluate_and_log, train_and_register
+from emotion_platform.lib.tracking import tracked_run
 from emotion_platform.params import ParamsError, training_plan
 from emotion_platform.params import read_params as read_training_params
-from emotion_platform.resources.parquet_io import PARQUET_FILE, PARQUET_IO_MANAGER
 from emotion_platform.settings import PlatformSettings
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 CURVE_METRICS = ("train_loss", "val_macro_f1", "val_weighted_f1", "val_accuracy")
 
 
@@ -94,61 +116,21 @@ def stage_settings(settings: PlatformSettings, params: dict, paths: StagePaths) 
     return settings.model_copy(update={"data_dir": paths.data_dir.resolve(), "datasets_dir": datasets_dir})
 
 
-class UpstreamFromFiles(dg.IOManager):
-    """Hands an asset the values of upstream assets that this stage reads from DVC-tracked files."""
+def _resources(settings: PlatformSettings) -> dict[str, Any]:
+    """The resources the assets get in this deployment: where their arguments come from here too."""
+    from emotion_platform.definitions import build_resources
 
-    def __init__(self, values: dict[str, object]) -> None:
-        self._values = values
-
-    def handle_output(self, context: dg.OutputContext, obj: object) -> None:
-        raise StageError(f"{context.asset_key.to_user_string()} is an input of this stage, not an output")
-
-    def load_input(self, context: dg.InputContext) -> object:
-        return self._values[context.asset_key.to_user_string()]
+    return build_resources(settings)
 
 
-def _from_files(values: dict[str, object]) -> tuple[list[dg.AssetSpec], dict[str, object]]:
-    specs = [dg.AssetSpec(key).with_io_manager_key("stage_inputs") for key in values]
-    return specs, {"stage_inputs": dg.IOManagerDefinition.hardcoded_io_manager(UpstreamFromFiles(values))}
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """As the parquet IO manager writes an asset's table (atomically, without the index)."""
+    with atomic.atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
 
 
-def _splits_from_file() -> dg.AssetSpec:
-    """``splits`` as the prepare stage wrote it, loaded by the parquet IO manager from the stage's data folder."""
-    return dg.AssetSpec("splits", metadata={PARQUET_FILE: SPLITS_FILE}).with_io_manager_key(PARQUET_IO_MANAGER)
-
-
-def _materialize(
-    assets: list,
-    selection: list,
-    instance: dg.DagsterInstance,
-    resources: dict,
-    run_config: dict,
-    stage: str,
-    produces: list[str],
-) -> dg.ExecuteInProcessResult:
-    """One in-process run in the deployment's instance; a clear error unless ``produces`` all materialized."""
-    try:
-        result = dg.materialize(
-            assets,
-            selection=selection,
-            instance=instance,
-            resources=resources,
-            run_config={**run_config, **QUIET},
-            raise_on_error=False,
-            tags={"emotion_platform/trigger": f"dvc-{stage}"},
-        )
-    finally:
-        mlflow.end_run()  # what dagster-mlflow's end_mlflow_on_run_finished hook does for jobs
-    # A refused promotion gate (a blocking check that failed) is a result of the evaluation, not an error.
-    failures = [e.step_failure_data.error for e in result.all_events if e.is_step_failure and e.step_failure_data.error]
-    errors = [f.message.strip() for f in failures if f.cls_name != "DagsterAssetCheckFailedError"]
-    missing = [name for name in produces if not result.asset_materializations_for_node(name)]
-    if errors or missing:
-        raise StageError(
-            f"{stage}: Dagster run {result.run_id} failed: "
-            f"{' | '.join(errors) or f'nothing materialized for {missing}'}"
-        )
-    return result
+def _file(path: Path) -> dict:
+    return {"file": dg.MetadataValue.path(str(path.resolve()))}  # what the parquet IO manager records
 
 
 def _data_config(params: dict) -> dict:
@@ -158,25 +140,26 @@ def _data_config(params: dict) -> dict:
 
 def prepare(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance, paths: StagePaths) -> dict:
     """Observe the datasets (DVC hashes as data versions), then build the examples and the splits."""
-    from emotion_platform.definitions import build_resources
-
-    resources = build_resources(settings)
-    config = {"config": _data_config(params)}
-    stage_assets = [labelled_datasets, training_examples, splits]  # the observation runs first, in the same run
-    result = _materialize(
-        stage_assets,
-        stage_assets,
-        instance,
-        resources,
-        {"ops": {"training_examples": config, "splits": config}},
-        "prepare",
-        ["training_examples", "splits"],
-    )
-    for name, expected in (("training_examples", paths.examples), ("splits", paths.splits)):
-        produced = result.asset_materializations_for_node(name)[0].metadata["file"].value
-        if Path(str(produced)).resolve() != expected.resolve():
-            raise StageError(f"prepare wrote {produced}, but DVC tracks {expected}")
-    df = pd.read_parquet(paths.splits)
+    resources = _resources(settings)
+    root = resources["datasets"].path
+    missing = missing_datasets(root)
+    if missing:
+        raise StageError(f"prepare: {missing}")
+    events = StageEvents(instance, "prepare")
+    for name in DATASET_PATHS:
+        digest = dvc_content_hash(root / name)
+        events.observe(dataset_key(name), digest.md5, dataset_metadata(root, name, digest))
+    config = TrainingDataConfig(**_data_config(params))
+    reviewed = reviewed_labels_path(resources["storage"])
+    examples = build_training_examples(root, config.text_sources, config.speech_sources, reviewed)
+    _write_parquet(examples.table, paths.examples)
+    events.materialize(training_examples, paths.examples, examples_metadata(examples, config) | _file(paths.examples))
+    try:  # from the file, as the splits asset reads its input
+        df = split_examples(pd.read_parquet(paths.examples), seed=config.seed)
+    except SpeakerLeak as error:
+        raise StageError(f"prepare: {error}") from error
+    _write_parquet(df, paths.splits)
+    events.materialize(splits, paths.splits, splits_metadata(df, config.seed) | _file(paths.splits))
     summary = {
         "examples": len(df),
         **{f"{split}_examples": int((df["split"] == split).sum()) for split in ("train", "validation", "test")},
@@ -192,30 +175,28 @@ def training_curves(record: dict) -> pd.DataFrame:
 
 
 def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance, paths: StagePaths) -> dict:
-    """Train a candidate on the prepared splits; keep its bundle, record, metrics and curves."""
-    from emotion_platform.definitions import build_resources
-
+    """Train a candidate on the prepared splits (one MLflow run, one registered model version); keep its
+    bundle, record, metrics and curves."""
     if not paths.splits.exists():
         raise StageError(f"{paths.splits} not found: run the prepare stage first (dvc repro prepare)")
-    result = _materialize(
-        [_splits_from_file(), emotion_model],
-        [emotion_model],
-        instance,
-        build_resources(settings),
-        {"ops": {"emotion_model": {"config": training_plan(params).train}}},
-        "train",
-        ["emotion_model"],
-    )
-    record = dict(result.asset_value("emotion_model"))
-    with atomic.atomic_dir(paths.model) as tmp:
-        shutil.copytree(record["bundle_dir"], tmp, dirs_exist_ok=True)
-    record["bundle_dir"] = str(paths.model)
-    record["dagster_run_id"] = result.run_id
+    resources = _resources(settings)
+    datasets = resources["datasets"]
+    plan = TextModelConfig(**training_plan(params).train).plan()
+    tracking = (settings.tracking_uri, settings.mlflow_experiment, settings.experiment_artifact_root)
+    with tracked_run(*tracking, run_name="dvc-train", tags=trigger("train")):
+        trained = train_and_register(
+            pd.read_parquet(paths.splits),
+            plan,
+            paths.model,
+            resources["model_registry"].registry,
+            MODEL_PIP_REQUIREMENTS,
+            Path(datasets.feature_cache),
+            Path(datasets.model_cache),
+            transcriber=resources["transcriber"].clip_transcriber,
+        )
+    record = trained.record()
     atomic.write_json(paths.record, record)
-    meta = {
-        k: getattr(v, "value", v)
-        for k, v in result.asset_materializations_for_node("emotion_model")[0].metadata.items()
-    }
+    meta = model_metadata(trained)
     metrics: dict[str, Any] = {
         **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
         **{k: meta[k] for k in ("best_epoch", "train_seconds", "train_examples", "speech_train_examples")},
@@ -225,6 +206,7 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
     curves = training_curves(record)
     with atomic.atomic_path(paths.report("training_curves.csv")) as tmp:
         curves.round(5).to_csv(tmp, index=False)
+    StageEvents(instance, "train").materialize(emotion_model, paths.model, meta)
     return record
 
 
@@ -236,28 +218,26 @@ def _confusion_rows(matrix: list[list[int]]) -> pd.DataFrame:
 
 def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance, paths: StagePaths) -> dict:
     """Evaluate the candidate on the test splits and run the promotion gate (nothing is promoted here)."""
-    from emotion_platform.definitions import build_resources
-
     for needed in (paths.record, paths.model, paths.splits):
         if not needed.exists():
             raise StageError(f"{needed} not found: run the earlier stages first (dvc repro)")
+    resources = _resources(settings)
+    config = EvaluationConfig(**training_plan(params).evaluate)
     record = json.loads(paths.record.read_text()) | {"bundle_dir": str(paths.model.resolve())}
-    specs, io = _from_files({"emotion_model": record})
-    resources = build_resources(settings) | io
-    result = _materialize(
-        [*specs, _splits_from_file(), model_evaluation, promotion_gate],
-        [model_evaluation, promotion_gate],
-        instance,
-        resources,
-        {"ops": {"model_evaluation": {"config": training_plan(params).evaluate}}},
-        "evaluate",
-        ["model_evaluation"],
+    evaluation = evaluate_and_log(
+        record,
+        pd.read_parquet(paths.splits),
+        resources["model_registry"].registry,
+        Path(resources["datasets"].feature_cache),
+        resources["transcriber"].clip_transcriber(),
+        Path(resources["storage"].root) / "models" / "evaluation",
+        config.max_test_examples,
+        config.latency_examples,
     )
-    evaluation = result.asset_value("model_evaluation")
-    candidate = evaluation["candidate"]
-    gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "promotion_gate")
+    candidate = evaluation.candidate
+    gate = decide(candidate, evaluation.champion, resources["promotion_policy"].gate)
     metrics = {
-        "test_examples": evaluation["test_examples"],
+        "test_examples": evaluation.test_examples,
         **{k: round(candidate[k], 4) for k in ("accuracy", "macro_f1", "weighted_f1", "uar", "ece", "size_mb")},
         "latency_p50_ms": round(candidate["latency"]["p50_ms"], 2),
         "latency_p95_ms": round(candidate["latency"]["p95_ms"], 2),
@@ -276,4 +256,7 @@ def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInsta
     )
     with atomic.atomic_path(paths.report("per_class_f1.csv")) as tmp:
         per_class.to_csv(tmp, index=False)
-    return metrics | {"gate_reasons": gate.metadata["reasons"].value}
+    events = StageEvents(instance, "evaluate")
+    events.materialize(model_evaluation, paths.report("evaluation.json"), evaluation_metadata(evaluation))
+    events.check(model_evaluation, promotion_gate.check_key.name, gate.passed, gate_metadata(evaluation.version, gate))
+    return metrics | {"gate_reasons": "; ".join(gate.reasons)}

@@ -156,6 +156,27 @@ def test_dataset_hashes_are_the_dagster_data_versions(repo: Repo) -> None:
         tags = examples.asset_materialization.tags
         assert tags["dagster/input_data_version/datasets/meld_text"] == deps["meld_text"]
         assert tags["dagster/input_data_version/datasets/speech_index"] == deps["speech_index.csv"]
+        assert tags["emotion_platform/trigger"] == "dvc-prepare"
+        # Each stage's outputs: DVC's hash of what it wrote is the data version, the inputs' versions are recorded.
+        outs = {o["path"]: o["md5"] for stage in lock["stages"].values() for o in stage.get("outs", [])}
+        latest = {
+            key: instance.fetch_materializations(dg.AssetKey(key), limit=1).records[0].asset_materialization
+            for key in ("splits", "emotion_model", "model_evaluation")
+        }
+        assert latest["splits"].tags["dagster/data_version"] == outs["data/training/splits.parquet"]
+        assert latest["emotion_model"].tags["dagster/data_version"] == outs["data/models/candidate"]
+        assert latest["emotion_model"].tags["dagster/input_data_version/splits"] == outs["data/training/splits.parquet"]
+        assert latest["emotion_model"].tags["emotion_platform/trigger"] == "dvc-train"
+        record = json.loads((repo.root / "data/models/candidate.json").read_text())
+        assert latest["emotion_model"].metadata["mlflow_run_id"].value == record["mlflow_run_id"]
+        assert (
+            latest["model_evaluation"].tags["dagster/input_data_version/emotion_model"] == outs["data/models/candidate"]
+        )
+        assert latest["model_evaluation"].metadata["test_examples"].value == 60
+        gate = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("model_evaluation"), "promotion_gate")]
+        )
+        assert len(gate) == 1
 
 
 def test_a_second_repro_does_nothing(repo: Repo) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,19 @@ def ensure_experiment(tracking_uri: str, name: str, artifact_root: Path | str | 
     folder = Path(artifact_root)
     folder.mkdir(parents=True, exist_ok=True)
     return client.create_experiment(name, artifact_location=folder.resolve().as_uri())
+
+
+@contextmanager
+def tracked_run(
+    tracking_uri: str, experiment: str, artifact_root: Path | str | None, run_name: str, tags: Mapping[str, str]
+) -> Iterator[str]:
+    """An active MLflow run (its id) in ``experiment``, ended on leaving (FAILED on an error): what
+    dagster-mlflow's resource and its end-of-run hook do around a Dagster run, for work outside one."""
+    ensure_experiment(tracking_uri, experiment, artifact_root)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name=run_name, tags=dict(tags)) as run:
+        yield run.info.run_id
 
 
 def log_batch(

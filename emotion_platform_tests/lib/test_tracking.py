@@ -19,6 +19,7 @@ from emotion_platform.lib.tracking import (
     log_batch,
     log_epoch,
     log_training_run,
+    tracked_run,
 )
 
 
@@ -93,3 +94,21 @@ def test_rollback_needs_a_champion_and_a_previous_one(registry, tmp_path: Path) 
     assert str(registry.require(CHAMPION, "nothing to serve").version) == str(version.version)
     with pytest.raises(NoChampion, match="'previous-champion'.*no earlier champion to roll back to"):
         registry.rollback()
+
+
+def test_tracked_run_creates_the_experiment_and_ends_the_run_failed_on_an_error(tmp_path) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with tracked_run(
+        uri, "stage-test", tmp_path / "artifacts", "dvc-train", {"emotion_platform/trigger": "dvc-train"}
+    ) as run_id:
+        assert mlflow.active_run().info.run_id == run_id
+    with pytest.raises(RuntimeError), tracked_run(uri, "stage-test", tmp_path / "artifacts", "dvc-train", {}) as failed:
+        raise RuntimeError("training failed")
+    assert mlflow.active_run() is None
+    client = MlflowClient(uri)
+    run = client.get_run(run_id)
+    assert run.info.status == "FINISHED" and run.info.run_name == "dvc-train"
+    assert run.data.tags["emotion_platform/trigger"] == "dvc-train"
+    assert client.get_run(failed).info.status == "FAILED"
+    experiment = client.get_experiment_by_name("stage-test")
+    assert experiment.artifact_location == (tmp_path / "artifacts").resolve().as_uri()

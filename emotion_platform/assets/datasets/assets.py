@@ -6,9 +6,11 @@ same folder; ``training_examples`` depends on them, so the Dagster UI marks it s
 dataset's content changes.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
-from emotion_platform.lib.content_hash import dvc_content_hash
+from emotion_platform.lib.content_hash import ContentHash, dvc_content_hash
 from emotion_platform.resources.mlflow import DatasetsResource
 
 DATASETS_GROUP = "datasets"
@@ -31,6 +33,27 @@ def dataset_key(path: str) -> dg.AssetKey:
 DATASET_KEYS = [dataset_key(p) for p in DATASET_PATHS]
 
 
+def missing_datasets(root: Path) -> str | None:
+    """Which datasets are not in ``root``, and where to set the folder; None when all are there."""
+    missing = [p for p in DATASET_PATHS if not (root / p).exists()]
+    if not missing:
+        return None
+    return (
+        f"datasets missing in {root}: {missing}; set EMOTION_PLATFORM_DATASETS_DIR "
+        "(or datasets.dir in params.yaml for the DVC pipeline) to the datasets folder"
+    )
+
+
+def dataset_metadata(root: Path, path: str, digest: ContentHash) -> dict:
+    """A dataset observation's metadata (the DVC ``prepare`` stage reports the same)."""
+    return {
+        "dvc_md5": digest.md5,
+        "files": digest.files,
+        "bytes": digest.size,
+        "path": dg.MetadataValue.path(str(root / path)),
+    }
+
+
 @dg.multi_observable_source_asset(
     specs=[
         dg.AssetSpec(
@@ -41,22 +64,14 @@ DATASET_KEYS = [dataset_key(p) for p in DATASET_PATHS]
 )
 def labelled_datasets(context: dg.AssetExecutionContext, datasets: DatasetsResource):
     """Hash every dataset with DVC's hashing; the md5 becomes the Dagster data version."""
-    missing = [p for p in DATASET_PATHS if not (datasets.path / p).exists()]
+    missing = missing_datasets(datasets.path)
     if missing:
-        raise dg.Failure(
-            f"datasets missing in {datasets.path}: {missing}; set EMOTION_PLATFORM_DATASETS_DIR "
-            "(or datasets.dir in params.yaml for the DVC pipeline) to the datasets folder"
-        )
+        raise dg.Failure(missing)
     for path in DATASET_PATHS:
         digest = dvc_content_hash(datasets.path / path)
         context.log.debug(f"{path}: {digest.md5}")
         yield dg.ObserveResult(
             asset_key=dataset_key(path),
             data_version=dg.DataVersion(digest.md5),
-            metadata={
-                "dvc_md5": digest.md5,
-                "files": digest.files,
-                "bytes": digest.size,
-                "path": dg.MetadataValue.path(str(datasets.path / path)),
-            },
+            metadata=dataset_metadata(datasets.path, path, digest),
         )

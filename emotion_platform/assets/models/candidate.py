@@ -1,5 +1,5 @@
-"""``emotion_model``: the candidate, trained (:func:`emotion_platform.lib.candidate.train_candidate`),
-tracked as one MLflow run (tagged with the Dagster run id) and registered as one model version."""
+"""``emotion_model``: the candidate, trained, tracked as one MLflow run (tagged with the Dagster run id)
+and registered as one model version (:func:`emotion_platform.lib.model_runs.train_and_register`)."""
 
 from pathlib import Path
 
@@ -11,17 +11,7 @@ from emotion_platform.assets.models.run_config import TextModelConfig
 from emotion_platform.assets.models.tables import table_md
 from emotion_platform.assets.progress import run_log_progress
 from emotion_platform.constants import MODELS_GROUP
-from emotion_platform.lib import atomic
-from emotion_platform.lib.candidate import (
-    Candidate,
-    candidate_metrics,
-    candidate_params,
-    candidate_summary,
-    train_candidate,
-)
-from emotion_platform.lib.metrics import confusion_matrix_png
-from emotion_platform.lib.text_model.encoder import minilm_dir
-from emotion_platform.lib.tracking import log_bundle, log_epoch, log_training_run
+from emotion_platform.lib.model_runs import RegisteredCandidate, train_and_register
 from emotion_platform.resources import StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import DatasetsResource, ModelRegistryResource
 from emotion_platform.serving.packaging import pip_requirements
@@ -30,7 +20,9 @@ from emotion_platform.serving.packaging import pip_requirements
 MODEL_PIP_REQUIREMENTS = [*pip_requirements("torch", "transformers", "pandas"), "emotion_platform"]
 
 
-def _metadata(candidate: Candidate, record: dict) -> dict:
+def model_metadata(trained: RegisteredCandidate) -> dict:
+    """``emotion_model``'s materialization metadata (the DVC ``train`` stage reports the same)."""
+    candidate, record = trained.candidate, trained.record()
     speech = candidate.speech_validation
     return {
         "version": record["version"],
@@ -62,35 +54,16 @@ def emotion_model(
 
     Tracked as one MLflow run (tagged with the Dagster run id) and registered as one model version.
     """
-    plan = config.plan()
-    base = minilm_dir() if plan.encoder == "minilm" else Path(plan.encoder)
     with run_log_progress(context):  # live in the run log; a warning when it stalls
-        candidate = train_candidate(
+        trained = train_and_register(
             splits,
-            plan,
-            base,
+            config.plan(),
+            Path(storage.root) / "models" / "bundles" / context.run.run_id,
+            model_registry.registry,
+            MODEL_PIP_REQUIREMENTS,
             Path(datasets.feature_cache),
             Path(datasets.model_cache),
             transcriber=transcriber.clip_transcriber,
-            on_epoch=log_epoch,
             log=context.log.info,
         )
-    bundle_dir = Path(storage.root) / "models" / "bundles" / context.run.run_id
-    with atomic.atomic_dir(bundle_dir, stage="training") as tmp:
-        candidate.bundle.save(tmp)
-    png = confusion_matrix_png(
-        candidate.text.validation["confusion_matrix"],
-        bundle_dir.parent / f"{context.run.run_id}-val.png",
-        "text branch, validation",
-    )
-    run_id = log_training_run(candidate_params(candidate), candidate_metrics(candidate), {"evaluation": png})
-    info = log_bundle(bundle_dir, model_registry.model_name, MODEL_PIP_REQUIREMENTS, model_registry.tracking_uri)
-    record = {
-        "bundle_dir": str(bundle_dir),
-        "mlflow_run_id": run_id,
-        "model_uri": info.model_uri,
-        "registered_model": model_registry.model_name,
-        "version": str(info.registered_model_version),
-        **candidate_summary(candidate),
-    }
-    return dg.MaterializeResult(value=record, metadata=_metadata(candidate, record))
+    return dg.MaterializeResult(value=trained.record(), metadata=model_metadata(trained))

@@ -49,6 +49,20 @@ def speakers_in_several_splits(df: pd.DataFrame, sources: list[str] | None = Non
     return set(per_speaker[per_speaker > 1].index)
 
 
+class SpeakerLeak(ValueError):
+    """A speaker would be in two splits (the table's speaker or group columns disagree)."""
+
+
+def split_examples(df: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
+    """:func:`assign_splits`, refusing a table where a speech speaker lands in two splits."""
+    out = assign_splits(df, seed=seed)
+    speech_sources = sorted(out.loc[out["modality"] == "speech", "source"].unique())
+    leaks = speakers_in_several_splits(out, speech_sources)
+    if leaks:
+        raise SpeakerLeak(f"speakers in several splits: {sorted(leaks)[:10]}")
+    return out
+
+
 def split_rows(df: pd.DataFrame, modality: str, split: str, limit: int | None = None, seed: int = 13) -> pd.DataFrame:
     """The ``modality`` rows (text or speech) of one split; a seeded sample of ``limit`` rows when there are more."""
     rows = df[(df["modality"] == modality) & (df["split"] == split)]
