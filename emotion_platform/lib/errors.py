@@ -33,6 +33,8 @@ after it below). Nothing here imports the rest of the platform, so any module ca
     │   ├── ServingConfigError         the service's settings                   (serving.service_settings)
     │   ├── ParamsError                params.yaml missing or lacking a section (params)
     │   └── RateLimitConfigError       a rate that does not read as count/period (serving.rate_limit)
+    ├── TrainingDataError              labelled data the platform will not train on
+    │   └── SpeakerLeak                a speaker in two splits                  (lib.datasets.splits)
     └── StepFailed                     a step the platform ran failed; the message carries its output
         ├── StageError                 a DVC stage                              (dvc_stages)
         ├── BentoBuildFailed           ``bentoml build`` or the import before it (serving.bento)
@@ -152,6 +154,10 @@ class ModelFileError(EmotionPlatformError):
 
 class ConfigError(EmotionPlatformError):
     """Settings the platform refuses to start with; the message names the setting and what it accepts."""
+
+
+class TrainingDataError(EmotionPlatformError):
+    """Labelled data the platform will not train on; the message says what is wrong with it."""
 
 
 class StepFailed(EmotionPlatformError):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from emotion_platform.lib.errors import TrainingDataError
+
 OFFICIAL = {"train": "train", "dev": "validation", "validation": "validation", "test": "test"}
 SPLITS = ("train", "validation", "test")
 
@@ -49,7 +51,7 @@ def speakers_in_several_splits(df: pd.DataFrame, sources: list[str] | None = Non
     return set(per_speaker[per_speaker > 1].index)
 
 
-class SpeakerLeak(ValueError):
+class SpeakerLeak(TrainingDataError):
     """A speaker would be in two splits (the table's speaker or group columns disagree)."""
 
 
