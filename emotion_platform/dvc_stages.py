@@ -17,7 +17,6 @@ show in the Dagster UI.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ from emotion_platform.lib.datasets.splits import SpeakerLeak, split_examples
 from emotion_platform.lib.errors import StepFailed
 from emotion_platform.lib.gate import decide
 from emotion_platform.lib.labels import EMOTIONS
-from emotion_platform.lib.model_runs import evaluate_and_log, train_and_register
+from emotion_platform.lib.model_runs import CandidateRecord, evaluate_and_log, train_and_register
 from emotion_platform.lib.tracking import tracked_run
 from emotion_platform.params import ParamsError, training_plan
 from emotion_platform.params import read_params as read_training_params
@@ -169,9 +168,9 @@ def prepare(settings: PlatformSettings, params: dict, instance: dg.DagsterInstan
     return summary
 
 
-def training_curves(record: dict) -> pd.DataFrame:
-    """The candidate's per-epoch training curves (its record keeps the kept run's history)."""
-    return pd.DataFrame(record["curves"], columns=["epoch", *CURVE_METRICS]).sort_values("epoch")
+def training_curves(curves: list[dict]) -> pd.DataFrame:
+    """The candidate's per-epoch training curves (``curves``: its record's rows of the kept run's history)."""
+    return pd.DataFrame(curves, columns=["epoch", *CURVE_METRICS]).sort_values("epoch")
 
 
 def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance, paths: StagePaths) -> dict:
@@ -195,19 +194,19 @@ def train(settings: PlatformSettings, params: dict, instance: dg.DagsterInstance
             transcriber=resources["transcriber"].clip_transcriber,
         )
     record = trained.record()
-    atomic.write_json(paths.record, record)
+    record.save(paths.record)
     meta = model_metadata(trained)
     metrics: dict[str, Any] = {
-        **{f"val_{k}": round(v, 4) for k, v in record["validation"].items()},
+        **{f"val_{k}": round(v, 4) for k, v in record.validation.items()},
         **{k: meta[k] for k in ("best_epoch", "train_seconds", "train_examples", "speech_train_examples")},
         **{k: meta[k] for k in ("val_speech_accuracy", "val_speech_uar") if k in meta},
     }
     atomic.write_json(paths.report("train.json"), metrics)
-    curves = training_curves(record)
+    curves = training_curves(record.curves)
     with atomic.atomic_path(paths.report("training_curves.csv")) as tmp:
         curves.round(5).to_csv(tmp, index=False)
     StageEvents(instance, "train").materialize(emotion_model, paths.model, meta)
-    return record
+    return record.model_dump()
 
 
 def _confusion_rows(matrix: list[list[int]]) -> pd.DataFrame:
@@ -223,7 +222,7 @@ def evaluate(settings: PlatformSettings, params: dict, instance: dg.DagsterInsta
             raise StageError(f"{needed} not found: run the earlier stages first (dvc repro)")
     resources = _resources(settings)
     config = EvaluationConfig(**training_plan(params).evaluate)
-    record = json.loads(paths.record.read_text()) | {"bundle_dir": str(paths.model.resolve())}
+    record = CandidateRecord.load(paths.record).model_copy(update={"bundle_dir": str(paths.model.resolve())})
     evaluation = evaluate_and_log(
         record,
         pd.read_parquet(paths.splits),

@@ -228,6 +228,6 @@ def test_training_curves_are_the_records_epochs_in_order() -> None:
         }
         for e in (2, 1)
     ]
-    curves = training_curves({"curves": rows})
+    curves = training_curves(rows)
     assert list(curves.columns) == ["epoch", "train_loss", "val_macro_f1", "val_weighted_f1", "val_accuracy"]
     assert curves["epoch"].tolist() == [1, 2] and curves["val_macro_f1"].tolist() == [0.1, 0.2]

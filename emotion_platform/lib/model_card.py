@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from emotion_platform.lib.labels import EMOTIONS
+
+if TYPE_CHECKING:
+    from emotion_platform.lib.model_runs import CandidateRecord
 
 DATA_NOTES = {
     "meld": "MELD (Friends TV dialogues, GPL-3.0 repository; research use)",
@@ -30,11 +35,14 @@ def _encoder(spec: dict | None) -> str:
     return f"Whisper {spec['whisper_model']}, block {spec['layer']}, {spec['pooling']} pooling"
 
 
-def render_model_card(name: str, version: str, training: dict, evaluation: dict, gate_reasons: list[str]) -> str:
-    """Markdown for one model version. ``training``: sources, counts, config; ``evaluation``: test metrics."""
+def render_model_card(
+    name: str, version: str, training: CandidateRecord, evaluation: dict, gate_reasons: list[str]
+) -> str:
+    """Markdown for one model version. ``training``: the candidate's record (sources, counts, config,
+    branches); ``evaluation``: its test metrics."""
     per_class = " | ".join(f"{evaluation['per_class_f1'][e]:.3f}" for e in EMOTIONS)
-    sources = "\n".join(f"- {DATA_NOTES.get(s, s)}: {n} training examples" for s, n in training["train_counts"].items())
-    config = "\n".join(f"- `{k}`: {v}" for k, v in sorted(training["config"].items()))
+    sources = "\n".join(f"- {DATA_NOTES.get(s, s)}: {n} training examples" for s, n in training.train_counts.items())
+    config = "\n".join(f"- `{k}`: {v}" for k, v in sorted(training.config.items()))
     return f"""# Model card: {name} version {version}
 
 ## Intended use
@@ -49,15 +57,15 @@ Labels are mapped onto the seven classes as documented in `emotion_platform/lib/
 Several sources are non-commercial or research-only: a model trained on them inherits those terms.
 
 ## Model
-Text branch: fine-tuned `{training["base_encoder"]}` (MiniLM-L6, 22M parameters) with a classification head,
+Text branch: fine-tuned `{training.base_encoder}` (MiniLM-L6, 22M parameters) with a classification head,
 reading the utterance with the previous utterance as context. Speech branch: the pretrained Whisper
-encoder ({_encoder(training.get("speech_encoder"))}), its states mean-pooled over each segment
+encoder ({_encoder(training.speech_encoder)}), its states mean-pooled over each segment
 (silence trimmed), and a logistic-regression head trained on every speech corpus above with
 corpus- and class-balanced weights (no per-speaker normalisation: one segment is scaled as training
 clips were), calibrated by temperature on held-out speakers. Face branch (video):
-{training.get("face_model") or "none"} on Haar-cascade face detections; not trained or evaluated by the
-platform (no labelled video was available), fused with a prior weight ({training.get("face_weight", 0)}).
-Fusion of words and voice: {training.get("fusion", "single branch")}, fitted on held-out speech clips
+{training.face_model or "none"} on Haar-cascade face detections; not trained or evaluated by the
+platform (no labelled video was available), fused with a prior weight ({training.face_weight}).
+Fusion of words and voice: {training.fusion}, fitted on held-out speech clips
 (the voice carries the label) and MELD validation lines spoken with espeak-ng (the words carry it),
 the text branch reading Whisper's transcript of each recording.
 Text probabilities are calibrated by

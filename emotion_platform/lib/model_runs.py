@@ -5,6 +5,10 @@ version (:func:`train_and_register`); then evaluated on the test splits, logged 
 Both the Dagster assets (``emotion_model``, ``model_evaluation``) and the DVC stages call these.
 Training needs an active MLflow run: dagster-mlflow's ``mlflow`` resource starts it in a Dagster
 run, :func:`emotion_platform.lib.tracking.tracked_run` in a DVC stage.
+
+What the model assets hand each other are records (:class:`CandidateRecord`, :class:`EvaluationRecord`,
+:class:`ChampionRecord`), stored by the record IO manager; the DVC ``train`` stage keeps the candidate's
+record as ``candidate.json``.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from pydantic import ConfigDict
 
 from emotion_platform.lib import atomic
 from emotion_platform.lib.bundle import EmotionBundle
@@ -28,6 +34,7 @@ from emotion_platform.lib.candidate import (
 from emotion_platform.lib.datasets.splits import split_rows
 from emotion_platform.lib.evaluation import Champion, evaluate_candidate, evaluation_metrics
 from emotion_platform.lib.metrics import confusion_matrix_png
+from emotion_platform.lib.records import JsonRecord
 from emotion_platform.lib.speech.training import ClipTranscriber
 from emotion_platform.lib.text_model.encoder import minilm_dir
 from emotion_platform.lib.tracking import (
@@ -42,6 +49,49 @@ from emotion_platform.lib.tracking import (
 )
 
 TEST_SEED = 7  # the same test sample for every candidate and champion
+
+
+class CandidateRecord(JsonRecord):
+    """A registered candidate (``emotion_model``'s value, the DVC stage's ``candidate.json``): where its
+    bundle is, its MLflow run and model version, then :func:`candidate_summary`: validation metrics,
+    training data, configuration, branches (:meth:`EmotionBundle.describe`) and per-epoch curves."""
+
+    model_config = ConfigDict(extra="forbid")  # a key candidate_summary adds must be added here
+
+    bundle_dir: str
+    mlflow_run_id: str
+    model_uri: str
+    registered_model: str
+    version: str
+    validation: dict[str, float]
+    train_counts: dict[str, int]
+    config: dict[str, Any]  # the text branch's training config, the speech and fusion knobs
+    speech_encoder: dict[str, Any] | None  # the speech branch's encoder spec, none without one
+    fusion: str
+    face_model: str | None
+    face_weight: float
+    base_encoder: str
+    curves: list[dict[str, float | int]]  # one row per epoch of the kept run (epoch, loss, scores, seconds)
+
+
+class EvaluationRecord(JsonRecord):
+    """``model_evaluation``'s value, what the promotion gate and the champion read: the candidate's test
+    metrics, the current champion's on the same text test (none when there is no other one), the
+    candidate's ``version`` and record (``model``) and the text test's size."""
+
+    candidate: dict[str, Any]
+    champion: dict[str, Any] | None
+    version: str
+    model: CandidateRecord
+    test_examples: int
+
+
+class ChampionRecord(JsonRecord):
+    """``champion_model``'s value: the champion's version, its model URI (the alias) and its model card."""
+
+    version: str
+    model_uri: str
+    card: str
 
 
 @dataclass(frozen=True)
@@ -59,16 +109,16 @@ class RegisteredCandidate:
     def summary(self) -> dict:
         return candidate_summary(self.candidate)
 
-    def record(self) -> dict:
+    def record(self) -> CandidateRecord:
         """The candidate's record (``emotion_model``'s value, ``candidate.json``): where, which run, which version."""
-        return {
-            "bundle_dir": str(self.bundle_dir),
-            "mlflow_run_id": self.mlflow_run_id,
-            "model_uri": self.model_uri,
-            "registered_model": self.registered_model,
-            "version": self.version,
+        return CandidateRecord(
+            bundle_dir=str(self.bundle_dir),
+            mlflow_run_id=self.mlflow_run_id,
+            model_uri=self.model_uri,
+            registered_model=self.registered_model,
+            version=self.version,
             **self.summary,
-        }
+        )
 
 
 def train_and_register(
@@ -120,28 +170,28 @@ class LoggedEvaluation:
 
     candidate: dict
     champion: dict | None
-    model: dict
+    model: CandidateRecord
     test_examples: int
     speech_test_examples: int
     confusion_png: Path
 
     @property
     def version(self) -> str:
-        return str(self.model["version"])
+        return self.model.version
 
-    def record(self) -> dict:
+    def record(self) -> EvaluationRecord:
         """``model_evaluation``'s value: what the promotion gate and the champion read."""
-        return {
-            "candidate": self.candidate,
-            "champion": self.champion,
-            "version": self.version,
-            "model": self.model,
-            "test_examples": self.test_examples,
-        }
+        return EvaluationRecord(
+            candidate=self.candidate,
+            champion=self.champion,
+            version=self.version,
+            model=self.model,
+            test_examples=self.test_examples,
+        )
 
 
 def evaluate_and_log(
-    model: dict,
+    model: CandidateRecord,
     splits: pd.DataFrame,
     registry: ModelRegistry,
     feature_cache: Path,
@@ -154,8 +204,8 @@ def evaluate_and_log(
     splits, and log the test metrics and the confusion matrix (``figures_dir/<version>-cm.png``) to its run."""
     test = split_rows(splits, "text", "test", max_test_examples, seed=TEST_SEED)
     speech_test = split_rows(splits, "speech", "test", max_test_examples, seed=TEST_SEED)
-    bundle_dir = Path(model["bundle_dir"])
-    version = str(model["version"])
+    bundle_dir = Path(model.bundle_dir)
+    version = model.version
     evaluation = evaluate_candidate(
         EmotionBundle.load(bundle_dir),
         bundle_dir,
@@ -170,9 +220,9 @@ def evaluate_and_log(
     png = confusion_matrix_png(
         candidate["confusion_matrix"],
         Path(figures_dir) / f"{version}-cm.png",
-        f"{model['registered_model']} v{version} (text test)",
+        f"{model.registered_model} v{version} (text test)",
     )
-    run_id = model["mlflow_run_id"]
+    run_id = model.mlflow_run_id
     log_batch(run_id, evaluation_metrics(candidate), tracking_uri=registry.tracking_uri)
     log_artifact(registry.tracking_uri, run_id, png, "evaluation")
     return LoggedEvaluation(candidate, evaluation.champion, model, len(test), len(speech_test), png)

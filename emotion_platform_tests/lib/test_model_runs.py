@@ -13,7 +13,13 @@ from mlflow.tracking import MlflowClient
 from emotion_platform.lib.candidate import CandidatePlan
 from emotion_platform.lib.datasets.splits import assign_splits
 from emotion_platform.lib.datasets.text import load_meld
-from emotion_platform.lib.model_runs import champion_to_compare, evaluate_and_log, train_and_register
+from emotion_platform.lib.model_runs import (
+    CandidateRecord,
+    EvaluationRecord,
+    champion_to_compare,
+    evaluate_and_log,
+    train_and_register,
+)
 from emotion_platform.lib.text_model.encoder import tiny_encoder_dir
 from emotion_platform.lib.tracking import ModelRegistry, tracked_run
 from emotion_platform.settings import PlatformSettings
@@ -42,9 +48,13 @@ def test_trained_registered_evaluated_and_logged_to_one_run(meld_splits, tmp_pat
     assert (trained.mlflow_run_id, trained.version, trained.registered_model) == (run_id, "1", "model-runs-test")
     assert (bundle_dir / "bundle.json").exists() and (tmp_path / "models" / "candidate-val.png").exists()
     record = trained.record()
-    assert list(record)[:5] == ["bundle_dir", "mlflow_run_id", "model_uri", "registered_model", "version"]
-    assert record["bundle_dir"] == str(bundle_dir) and record["validation"] == trained.candidate.validation
-    json.dumps(record)  # the record is what candidate.json keeps
+    stored = json.loads(record.save(tmp_path / "candidate.json").read_text())  # what candidate.json keeps
+    assert list(stored)[:5] == ["bundle_dir", "mlflow_run_id", "model_uri", "registered_model", "version"]
+    assert set(stored) == {"bundle_dir", "mlflow_run_id", "model_uri", "registered_model", "version"} | set(
+        trained.summary
+    )
+    assert record.bundle_dir == str(bundle_dir) and record.validation == trained.candidate.validation
+    assert CandidateRecord.load(tmp_path / "candidate.json") == record
     client = MlflowClient(uri, registry_uri=uri)
     assert client.get_model_version("model-runs-test", "1").run_id == run_id
     run = client.get_run(run_id)
@@ -57,13 +67,11 @@ def test_trained_registered_evaluated_and_logged_to_one_run(meld_splits, tmp_pat
     )
     assert evaluation.champion is None and evaluation.test_examples == 21 and evaluation.speech_test_examples == 0
     assert evaluation.confusion_png == tmp_path / "figures" / "1-cm.png" and evaluation.confusion_png.exists()
-    assert evaluation.record() == {
-        "candidate": evaluation.candidate,
-        "champion": None,
-        "version": "1",
-        "model": record,
-        "test_examples": 21,
-    }
+    assert evaluation.record() == EvaluationRecord(
+        candidate=evaluation.candidate, champion=None, version="1", model=record, test_examples=21
+    )
+    evaluation.record().save(tmp_path / "evaluation.json")  # the test metrics are plain JSON
+    assert EvaluationRecord.load(tmp_path / "evaluation.json") == evaluation.record()
     metrics = client.get_run(run_id).data.metrics
     assert metrics["test_weighted_f1"] == pytest.approx(evaluation.candidate["weighted_f1"])
     assert "evaluation/1-cm.png" in {a.path for a in client.list_artifacts(run_id, "evaluation")}

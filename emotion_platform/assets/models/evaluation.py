@@ -12,9 +12,12 @@ from emotion_platform.assets.progress import run_log_progress
 from emotion_platform.constants import MODELS_GROUP
 from emotion_platform.lib.evaluation import SPEECH_KEYS
 from emotion_platform.lib.gate import GateDecision, decide
-from emotion_platform.lib.model_runs import LoggedEvaluation, evaluate_and_log
-from emotion_platform.resources import StorageResource, TranscriberResource
+from emotion_platform.lib.model_runs import CandidateRecord, EvaluationRecord, LoggedEvaluation, evaluate_and_log
+from emotion_platform.resources import RECORD_IO_MANAGER, StorageResource, TranscriberResource
 from emotion_platform.resources.mlflow import DatasetsResource, ModelRegistryResource, PromotionPolicyResource
+from emotion_platform.resources.record_io import stored_at
+
+EVALUATION_RECORD_FILE = "models/records/evaluation.json"  # where the record IO manager keeps the evaluation
 
 
 def evaluation_metadata(evaluation: LoggedEvaluation) -> dict:
@@ -48,17 +51,22 @@ def gate_metadata(version: str, decision: GateDecision) -> dict:
     }
 
 
-@dg.asset(group_name=MODELS_GROUP, kinds={"mlflow"})
+@dg.asset(
+    group_name=MODELS_GROUP,
+    kinds={"mlflow"},
+    io_manager_key=RECORD_IO_MANAGER,
+    metadata=stored_at(EVALUATION_RECORD_FILE),
+)
 def model_evaluation(
     context: dg.AssetExecutionContext,
     config: EvaluationConfig,
-    emotion_model: dict,
+    emotion_model: CandidateRecord,
     splits: pd.DataFrame,
     storage: StorageResource,
     datasets: DatasetsResource,
     model_registry: ModelRegistryResource,
     transcriber: TranscriberResource,
-) -> dg.MaterializeResult[dict]:
+) -> dg.MaterializeResult[EvaluationRecord]:
     """Candidate (and current champion) on the test splits: F1s, calibration, CPU latency, size, per branch."""
     with run_log_progress(context):
         evaluation = evaluate_and_log(
@@ -75,7 +83,9 @@ def model_evaluation(
 
 
 @dg.asset_check(asset=model_evaluation, blocking=True, description="Quality floor, latency SLO, no regression.")
-def promotion_gate(model_evaluation: dict, promotion_policy: PromotionPolicyResource) -> dg.AssetCheckResult:
+def promotion_gate(
+    model_evaluation: EvaluationRecord, promotion_policy: PromotionPolicyResource
+) -> dg.AssetCheckResult:
     """May the candidate replace the champion? Blocks ``champion_model`` when not."""
-    decision = decide(model_evaluation["candidate"], model_evaluation["champion"], promotion_policy.gate)
-    return dg.AssetCheckResult(passed=decision.passed, metadata=gate_metadata(model_evaluation["version"], decision))
+    decision = decide(model_evaluation.candidate, model_evaluation.champion, promotion_policy.gate)
+    return dg.AssetCheckResult(passed=decision.passed, metadata=gate_metadata(model_evaluation.version, decision))

@@ -15,6 +15,7 @@ from emotion_platform.assets.models.assets import TRAINING_ASSETS, TRAINING_CHEC
 from emotion_platform.assets.models.candidate import emotion_model
 from emotion_platform.assets.models.champion import champion_model
 from emotion_platform.assets.models.evaluation import model_evaluation
+from emotion_platform.lib.model_runs import CandidateRecord, ChampionRecord
 from emotion_platform.lib.tracking import ModelRegistry
 from emotion_platform.resources import (
     PARQUET_IO_MANAGER,
@@ -109,12 +110,14 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert first.success
     assert gate_result(first).passed
     assert str(registry.champion().version) == "1"
-    evaluation = first.asset_value("model_evaluation")["candidate"]
+    evaluation = first.asset_value("model_evaluation").candidate
     assert set(evaluation) >= {"accuracy", "macro_f1", "weighted_f1", "per_class_f1", "ece", "latency", "size_mb"}
-    run = mlflow.tracking.MlflowClient(platform["uri"]).get_run(first.asset_value("emotion_model")["mlflow_run_id"])
+    run = mlflow.tracking.MlflowClient(platform["uri"]).get_run(first.asset_value("emotion_model").mlflow_run_id)
     assert run.data.tags["dagster_run_id"] == first.run_id
     assert {"val_macro_f1", "test_weighted_f1", "latency_p95_ms", "train_loss"} <= set(run.data.metrics)
-    card = Path(first.asset_value("champion_model")["card"]).read_text()
+    champion = first.asset_value("champion_model")
+    assert champion == ChampionRecord.load(platform["root"] / "data" / "models" / "records" / "champion.json")
+    card = Path(champion.card).read_text()
     assert "MELD" in card and "RAVDESS" in card and "Intended use" in card and "weighted F1" in card
     assert {"val_speech_accuracy", "val_speech_uar", "val_speech_macro_f1"} <= set(run.data.metrics)
     # Progress as it went: per-epoch metrics in MLflow, batches and epochs in the Dagster run log.
@@ -127,10 +130,11 @@ def test_gate_refuses_worse_promotes_better_and_rollback_restores(platform) -> N
     assert any(m.startswith("evaluation: 2/2 parts (100%), done in") and "speech test" in m for m in messages)
     assert run.data.params["spoken_fusion_lines"] == "40"
     record = first.asset_value("emotion_model")
-    assert record["speech_encoder"] == {"whisper_model": "tiny.en", "layer": 3, "pooling": "mean", "trim_db": 35.0}
-    assert record["fusion"].startswith("gated") and record["face_model"].startswith("PyEmotion")
-    assert record["config"]["flat_voice_lines"] == 30 and record["config"]["spoken_fusion_lines"] == 40
-    bundle_dir = Path(record["bundle_dir"])
+    assert record == CandidateRecord.load(platform["root"] / "data" / "models" / "records" / "candidate.json")
+    assert record.speech_encoder == {"whisper_model": "tiny.en", "layer": 3, "pooling": "mean", "trim_db": 35.0}
+    assert record.fusion.startswith("gated") and (record.face_model or "").startswith("PyEmotion")
+    assert record.config["flat_voice_lines"] == 30 and record.config["spoken_fusion_lines"] == 40
+    bundle_dir = Path(record.bundle_dir)
     assert {p.name for p in bundle_dir.iterdir()} == {"text", "speech", "fusion.json", "face.json", "bundle.json"}
     meta = first.asset_materializations_for_node("emotion_model")[0].metadata
     # 120 sampled clips plus the 30 espeak-ng lines given to the speech branch as neutral voice
