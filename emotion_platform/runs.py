@@ -16,6 +16,7 @@ import dagster as dg
 from emotion_platform.constants import MEDIA_PARTITIONS_NAME
 from emotion_platform.lib import atomic
 from emotion_platform.lib.logs import log_context
+from emotion_platform.lib.media.store import PREPARED_FILE, TRANSCRIPT_FILE
 from emotion_platform.lib.progress import Progress
 from emotion_platform.lib.recovery import sweep_orphans
 from emotion_platform.recovery import fail_runs_of_dead_processes, process_tags
@@ -152,13 +153,26 @@ def train_and_promote(
         mlflow.end_run()  # what dagster-mlflow's end_mlflow_on_run_finished hook does for jobs
 
 
+def without_media_records(root: Path, keys: list[str]) -> list[str]:
+    """The partitions whose ``media`` or ``transcripts`` record is not in the data folder (a folder
+    from before the records were stored there, or a record someone removed): predictions read both."""
+    stored = (PREPARED_FILE, TRANSCRIPT_FILE)
+    return [k for k in keys if not all((root / f.format(partition=k)).exists() for f in stored)]
+
+
 def predict_all(defs: dg.Definitions, instance: dg.DagsterInstance, keys: list[str]) -> dict[str, bool]:
-    """Run the prediction job for every media partition; returns success per partition."""
+    """Run the prediction job for every media partition (the media pipeline first where its records are
+    missing); returns success per partition."""
     job = defs.resolve_job_def("predict_media")
-    clean_up_after_dead_processes(instance, Path((defs.resources or {})["storage"].root))
+    root = Path((defs.resources or {})["storage"].root)
+    clean_up_after_dead_processes(instance, root)
+    rebuild = set(without_media_records(root, keys))
+    media_job = defs.resolve_job_def("media_pipeline")
     outcome = {}
     with Progress("predicting", len(keys), "files", every_s=0.0) as progress:
         for key in keys:
-            outcome[key] = run_partition(job, key, instance, {"emotion_platform/trigger": "cli-predict"}).success
+            tags = {"emotion_platform/trigger": "cli-predict"}
+            ready = key not in rebuild or run_partition(media_job, key, instance, tags).success
+            outcome[key] = ready and run_partition(job, key, instance, tags).success
             progress.advance(last=f"{key} ({'ok' if outcome[key] else 'failed'})")
     return outcome

@@ -141,6 +141,13 @@ def test_the_next_predict_finishes_what_a_killed_one_left(tmp_path, librivox, ch
         predict_runs = [r.status.value for r in instance.get_runs() if r.job_name == "predict_media"]
     assert sorted(predict_runs) == ["FAILURE", "SUCCESS", "SUCCESS"]
 
+    # A data folder without the media record (one from before records were stored there, or a removed
+    # file): predict runs the media pipeline for that file again first, then predicts.
+    (record,) = (data / "media" / "records").glob("*.json")
+    record.unlink()
+    assert run_cli("predict", env=env).returncode == 0
+    assert record.exists() and _predictions(data) == after_recovery
+
 
 def test_a_full_disk_fails_the_run_without_blaming_the_file_and_the_next_ingest_finishes(
     tmp_path, librivox, small_disk
