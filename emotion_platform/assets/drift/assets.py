@@ -14,11 +14,17 @@ from emotion_platform.lib import atomic
 from emotion_platform.lib.drift.columns import profile_columns
 from emotion_platform.lib.drift.inputs import inputs_from_segments, segment_records_between
 from emotion_platform.lib.drift.mlflow_runs import log_drift_report, log_reference
-from emotion_platform.lib.drift.reference import ReferenceProfile, build_reference, reference_dir
+from emotion_platform.lib.drift.reference import (
+    REFERENCE_RECORD_FILE,
+    ReferenceRecord,
+    build_reference,
+    reference_dir,
+)
 from emotion_platform.lib.drift.report import DriftSummary, compare
 from emotion_platform.lib.features import MediaFeatures, features_path
-from emotion_platform.resources import StorageResource
+from emotion_platform.resources import RECORD_IO_MANAGER, StorageResource
 from emotion_platform.resources.mlflow import ChampionModelResource, DatasetsResource
+from emotion_platform.resources.record_io import stored_at
 
 DRIFT_CHECK = "drift_check"
 drift_windows = dg.DailyPartitionsDefinition(start_date="2026-01-01", end_offset=1)
@@ -41,6 +47,8 @@ class ReferenceProfileConfig(dg.Config):
     kinds={"pandas"},
     deps=[champion_model],
     automation_condition=dg.AutomationCondition.eager(),
+    io_manager_key=RECORD_IO_MANAGER,
+    metadata=stored_at(REFERENCE_RECORD_FILE),
 )
 def reference_profile(
     config: ReferenceProfileConfig,
@@ -49,7 +57,7 @@ def reference_profile(
     datasets: DatasetsResource,
     champion: ChampionModelResource,
     drift_monitor: DriftMonitorResource,
-) -> dg.MaterializeResult[str]:
+) -> dg.MaterializeResult[ReferenceRecord]:
     """The champion's training data in drift columns (and the fitted embedding PCA), stored with its version."""
     bundle, version = champion.get()
     train = splits[splits["split"] == "train"]
@@ -71,8 +79,15 @@ def reference_profile(
     folder = profile.save(reference_dir(Path(storage.root), champion.model_name, version))
     mlflow_run = log_reference(drift_monitor.tracking_uri, champion.model_name, version, folder)
     stats = profile.frame.describe().T[["count", "mean", "std", "min", "max"]].round(3)
+    record = ReferenceRecord(
+        model_name=champion.model_name,
+        model_version=version,
+        folder=str(folder),
+        rows=len(profile.frame),
+        mlflow_run_id=mlflow_run,
+    )
     return dg.MaterializeResult(
-        value=str(folder),
+        value=record,
         metadata={
             "model_version": version,
             "rows": len(profile.frame),
@@ -130,7 +145,7 @@ def _check_result(summary: DriftSummary, window: str, html: Path | None, mlflow_
 )
 def drift_report(
     context: dg.AssetExecutionContext,
-    reference_profile: str,
+    reference_profile: ReferenceRecord,
     storage: StorageResource,
     champion: ChampionModelResource,
     drift_monitor: DriftMonitorResource,
@@ -138,7 +153,7 @@ def drift_report(
     """An Evidently data-drift report of one day of new media against the reference profile (HTML + summary)."""
     window = context.partition_key
     start, end = context.partition_time_window
-    reference = ReferenceProfile.load(Path(reference_profile))
+    reference = reference_profile.profile()
     bundle, version = champion.get()
     if version != reference.model_version:
         raise dg.Failure(

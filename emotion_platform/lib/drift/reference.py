@@ -3,6 +3,7 @@
 <data>/drift/reference/<model>-v<version>/profile.parquet   the reference rows (profile columns)
 <data>/drift/reference/<model>-v<version>/reducer.npz       the embedding reduction fitted on them
 <data>/drift/reference/<model>-v<version>/profile.json      model version, sources, sizes, columns
+<data>/drift/reference/current.json                         the ``reference_profile`` asset's record
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import pandas as pd
 from emotion_platform.lib import atomic
 from emotion_platform.lib.drift.columns import EmbeddingReducer, profile_columns
 from emotion_platform.lib.drift.inputs import inputs_from_examples
+from emotion_platform.lib.records import JsonRecord
 
 PROFILE_FILE, REDUCER_FILE, META_FILE = "profile.parquet", "reducer.npz", "profile.json"
+REFERENCE_RECORD_FILE = "drift/reference/current.json"
+"""Where the record IO manager keeps the ``reference_profile`` record, under the storage root."""
 
 
 @dataclass
@@ -48,6 +52,19 @@ class ReferenceProfile:
             EmbeddingReducer.load(folder / REDUCER_FILE),
             json.loads((folder / META_FILE).read_text()),
         )
+
+
+class ReferenceRecord(JsonRecord):
+    """The ``reference_profile`` asset's value: whose training data was profiled, and where the profile is."""
+
+    model_name: str
+    model_version: str
+    folder: str
+    rows: int
+    mlflow_run_id: str
+
+    def profile(self) -> ReferenceProfile:
+        return ReferenceProfile.load(Path(self.folder))
 
 
 def reference_dir(data_root: Path, model_name: str, version: str) -> Path:

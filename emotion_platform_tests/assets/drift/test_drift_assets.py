@@ -28,12 +28,18 @@ from emotion_platform.lib.acoustic.dataset import load_clip
 from emotion_platform.lib.audio import SAMPLE_RATE
 from emotion_platform.lib.bundle import EmotionBundle
 from emotion_platform.lib.datasets.speech import load_speech
-from emotion_platform.lib.drift.reference import sample_per_source
+from emotion_platform.lib.drift.reference import REFERENCE_RECORD_FILE, ReferenceRecord, sample_per_source
 from emotion_platform.lib.features import features_path, media_features
 from emotion_platform.lib.predict import SEGMENTS_FILE, SegmentEmotion, SegmentPredictions, segment_emotions
 from emotion_platform.lib.tracking import ModelRegistry, ensure_experiment, log_bundle
 from emotion_platform.lib.transcription.types import Segment, Transcript
-from emotion_platform.resources import PARQUET_IO_MANAGER, ParquetIOManager, StorageResource
+from emotion_platform.resources import (
+    PARQUET_IO_MANAGER,
+    RECORD_IO_MANAGER,
+    ParquetIOManager,
+    RecordIOManager,
+    StorageResource,
+)
 from emotion_platform.resources.mlflow import ChampionModelResource, DatasetsResource
 from emotion_platform.settings import PlatformSettings
 from emotion_platform_tests.small_bundle import small_bundle
@@ -100,6 +106,7 @@ def platform(tmp_path_factory):
     resources = {
         "storage": StorageResource(root=str(root / "data"), inbox=str(root / "inbox")),
         PARQUET_IO_MANAGER: ParquetIOManager(root=str(root / "data")),
+        RECORD_IO_MANAGER: RecordIOManager(root=str(root / "data")),
         "datasets": DatasetsResource(root=str(datasets_dir()), feature_cache=str(feature_cache())),
         "champion": ChampionModelResource(tracking_uri=uri, model_name=MODEL),
         "drift_monitor": DriftMonitorResource(
@@ -145,8 +152,11 @@ def test_reference_reports_checks_and_retraining_sensor(platform) -> None:
         },
     )
     assert built.success
-    folder = Path(built.asset_value("reference_profile"))
+    record = built.asset_value("reference_profile")
+    folder = Path(record.folder)
     assert folder.name == f"{MODEL}-v1" and (folder / "profile.parquet").exists()
+    assert (record.model_version, record.rows) == ("1", REFERENCE_ROWS)
+    assert ReferenceRecord.load(platform["data"] / REFERENCE_RECORD_FILE) == record
     meta = built.asset_materializations_for_node("reference_profile")[0].metadata
     assert meta["model_version"].value == "1" and meta["rows"].value == REFERENCE_ROWS
     client = mlflow.tracking.MlflowClient(platform["uri"], registry_uri=platform["uri"])
