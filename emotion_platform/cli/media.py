@@ -28,21 +28,22 @@ def samples(dest: Path | None) -> None:
 def _print_summary(keys: list[str]) -> None:
     import dagster as dg
 
+    from emotion_platform.lib.media.store import MediaStore
+    from emotion_platform.lib.transcription.types import Transcript
     from emotion_platform.runs import latest_value_metadata
 
     instance = dg.DagsterInstance.get()
+    store = MediaStore(get_settings().data_dir)
     table = Table(title="media partitions")
     for column in ("media id", "status", "duration s", "audio/video", "transcript", "text (start)"):
         table.add_column(column, overflow="fold")
     for key in keys:
         media = latest_value_metadata(instance, "media", key)
         trans = latest_value_metadata(instance, "transcripts", key)
-        path = trans.get("file")  # where the record IO manager stored the transcript
+        path = store.transcript_path(key)  # the transcripts asset's record
         text = ""
-        if path and Path(path).exists():
-            from emotion_platform.lib.transcription.types import Transcript
-
-            transcript = Transcript.load(Path(path))
+        if path.exists():
+            transcript = Transcript.load(path)
             text = transcript.text[:70] or (transcript.reason or "")[:70]
         av = f"{'A' if media.get('has_audio') else '-'}/{'V' if media.get('has_video') else '-'}"
         status = media.get("status", "?")
