@@ -122,12 +122,6 @@ def _resources(settings: PlatformSettings) -> dict[str, Any]:
     return build_resources(settings)
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    """As the parquet IO manager writes an asset's table (atomically, without the index)."""
-    with atomic.atomic_path(path) as tmp:
-        df.to_parquet(tmp, index=False)
-
-
 def _file(path: Path) -> dict:
     return {"file": dg.MetadataValue.path(str(path.resolve()))}  # what the parquet IO manager records
 
@@ -151,13 +145,13 @@ def prepare(settings: PlatformSettings, params: dict, instance: dg.DagsterInstan
     config = TrainingDataConfig(**_data_config(params))
     reviewed = reviewed_labels_path(resources["storage"])
     examples = build_training_examples(root, config.text_sources, config.speech_sources, reviewed)
-    _write_parquet(examples.table, paths.examples)
+    atomic.write_parquet(paths.examples, examples.table)  # as the parquet IO manager writes it
     events.materialize(training_examples, paths.examples, examples_metadata(examples, config) | _file(paths.examples))
     try:  # from the file, as the splits asset reads its input
         df = split_examples(pd.read_parquet(paths.examples), seed=config.seed)
     except SpeakerLeak as error:
         raise StageError(f"prepare: {error}") from error
-    _write_parquet(df, paths.splits)
+    atomic.write_parquet(paths.splits, df)
     events.materialize(splits, paths.splits, splits_metadata(df, config.seed) | _file(paths.splits))
     summary = {
         "examples": len(df),

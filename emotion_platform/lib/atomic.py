@@ -19,10 +19,13 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emotion_platform.lib.errors import StorageFull
 from emotion_platform.lib.faults import crash_point
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TEMP_MARKER = ".tmp-"
 
@@ -89,6 +92,13 @@ def write_text(dest: Path, text: str, stage: str | None = None) -> Path:
 
 def write_json(dest: Path, obj: Any, stage: str | None = None) -> Path:
     return write_text(dest, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", stage)
+
+
+def write_parquet(dest: Path, table: pd.DataFrame, stage: str | None = None) -> Path:
+    """A table as a parquet file, without its index."""
+    with atomic_path(dest, stage) as tmp:
+        table.to_parquet(tmp, index=False)
+    return dest
 
 
 def copy_file(src: Path, dest: Path, stage: str | None = None) -> Path:

@@ -40,8 +40,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(f"{context.asset_key.to_user_string()}: expected a DataFrame, got {type(obj).__name__}")
         path = self.path_for(context.asset_key, dict(context.definition_metadata or {}))
-        with atomic.atomic_path(path) as tmp:
-            obj.to_parquet(tmp, index=False)
+        atomic.write_parquet(path, obj)
         context.add_output_metadata({"file": dg.MetadataValue.path(str(path))})
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:

@@ -184,8 +184,7 @@ def drift_report(
             stage="drift_report",
         )
     ]
-    with atomic.atomic_path(out / "window.parquet") as tmp:
-        frame.to_parquet(tmp, index=False)
+    atomic.write_parquet(out / "window.parquet", frame)
     html = None
     if snapshot is not None:
         html = out / "report.html"

@@ -33,8 +33,7 @@ def reviewed_labels(review_store: ReviewStoreResource, storage: StorageResource)
     model), ready to join the training examples; always in the train split, grouped by media file."""
     df = reviewed_examples(review_store.corrections())
     path = reviewed_labels_path(storage)
-    with atomic.atomic_path(path) as tmp:
-        df.to_parquet(tmp, index=False)
+    atomic.write_parquet(path, df)
     changed = int((df["label"] != df["predicted"]).sum()) if len(df) else 0
     return dg.MaterializeResult(
         value=str(path),

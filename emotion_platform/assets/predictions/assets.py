@@ -34,22 +34,21 @@ def segment_emotions(
     context: dg.AssetExecutionContext, features: MediaFeatures, champion: ChampionModelResource
 ) -> dg.MaterializeResult[SegmentPredictions]:
     """Per segment: the text, speech, face and fused emotion distributions and a confidence (champion model)."""
-    found = features
     bundle, version = champion.get()
-    if bundle.speech is not None and found.speech_spec_key not in (None, bundle.speech.spec.key):
+    if bundle.speech is not None and features.speech_spec_key not in (None, bundle.speech.spec.key):
         raise dg.Failure(
             f"the features of {context.partition_key} were computed for another speech encoder "
-            f"({found.speech_spec_key}, the champion reads {bundle.speech.spec.key}): "
+            f"({features.speech_spec_key}, the champion reads {bundle.speech.spec.key}): "
             "materialize features again"
         )
-    segments = predict_segments(bundle, found)
+    segments = predict_segments(bundle, features)
     face_model = bundle.face.model_name if bundle.face is not None else None
     record = SegmentPredictions(
         media_id=context.partition_key,
         model_version=version,
         segments=segments,
-        transcript_status=found.meta.get("transcript_status"),
-        reason=found.reason,
+        transcript_status=features.meta.get("transcript_status"),
+        reason=features.reason,
         face_model=face_model,
     )
     rows = ["| start | end | top | confidence | face | text |", "|---|---|---|---|---|---|"] + [
@@ -66,7 +65,7 @@ def segment_emotions(
             "face_branch": face_model or "none in this model",
             "segments_with_faces": with_faces,
             "low_confidence_segments": sum(1 for s in segments if s.low_confidence),
-            "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {found.reason}"),
+            "preview": dg.MetadataValue.md("\n".join(rows) if segments else f"no segments: {features.reason}"),
         },
     )
 
@@ -92,20 +91,19 @@ def media_emotions(
     context: dg.AssetExecutionContext, segment_emotions: SegmentPredictions, storage: StorageResource
 ) -> dg.MaterializeResult[MediaSummary]:
     """The file-level summary: duration-weighted emotion distribution, dominant emotion, timeline plot."""
-    record = segment_emotions
-    summary = media_summary(record.segments, record.reason).model_copy(
-        update={"media_id": context.partition_key, "model_version": record.model_version}
+    summary = media_summary(segment_emotions.segments, segment_emotions.reason).model_copy(
+        update={"media_id": context.partition_key, "model_version": segment_emotions.model_version}
     )
     metadata: dict = {
         "dominant": summary.dominant or "none",
         "segments": summary.segments,
         "confidence": summary.confidence if summary.confidence is not None else float("nan"),
         "reason": summary.reason or "",
-        "model_version": record.model_version,
+        "model_version": segment_emotions.model_version,
     }
     if summary.emotions:
         timeline = Path(storage.root) / "predictions" / f"{context.partition_key}.timeline.png"
-        png = timeline_png(record.segments, timeline, context.partition_key)
+        png = timeline_png(segment_emotions.segments, timeline, context.partition_key)
         encoded = base64.b64encode(png.read_bytes()).decode()
         metadata["timeline"] = dg.MetadataValue.md(f"![emotion timeline](data:image/png;base64,{encoded})")
         metadata["distribution"] = dg.MetadataValue.json(summary.emotions)
